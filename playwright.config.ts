@@ -1,0 +1,17 @@
+import { defineConfig } from '@playwright/test';
+import { chromiumArgs, findChromium } from './e2e/chromium.js';
+
+// Browser tests drive real Chromium with real workers and IndexedDB against a real broker and
+// emulator that each spec starts on 127.0.0.1 at a free port.
+export default defineConfig({
+  testDir: 'e2e',
+  testMatch: '**/*.spec.ts',
+  workers: 1,
+  timeout: 180_000,
+  reporter: process.env.CI ? [['list']] : [['list']],
+  use: {
+    browserName: 'chromium',
+    headless: true,
+    launchOptions: { executablePath: findChromium(), args: chromiumArgs },
+  },
+});
