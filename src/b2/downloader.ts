@@ -1,0 +1,70 @@
+/**
+ * Download requests (§2.22) with the retry rules of §4.3 rule 4: back off on 5xx/network, renew an
+ * expired account token, never retry 404/416. Retries cover getting the response headers only.
+ */
+import {
+  type ByteRange,
+  type DownloadLocator,
+  type DownloadOptions,
+  type DownloadResponse,
+  downloadUrl,
+  type HeadResponse,
+  parseDownloadHeaders,
+  rangeHeader,
+} from './download.js';
+import { errorFromResponse } from './http.js';
+import { type CallContext, withAccountRetries } from './json-call.js';
+
+export interface Downloader {
+  get(locator: DownloadLocator, options?: DownloadOptions): Promise<DownloadResponse>;
+  head(locator: DownloadLocator, options?: DownloadOptions): Promise<HeadResponse>;
+}
+
+export function createDownloader(context: CallContext): Downloader {
+  const fetchDownload = (method: 'GET' | 'HEAD', locator: DownloadLocator, options: DownloadOptions) => {
+    const explicitToken = options.authorization;
+    return withAccountRetries(
+      context,
+      async (authorization) => {
+        const token = explicitToken === undefined ? authorization.authorizationToken : explicitToken;
+        const url = downloadUrl(authorization.downloadUrl, context.apiVersion, locator);
+        const response = await context.transport.send(url, {
+          method,
+          headers: downloadHeaders(token, options.range),
+          timeout: context.timeout,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        if (!response.ok) throw await errorFromResponse(response);
+        return response;
+      },
+      { signal: options.signal, usesAccountToken: explicitToken === undefined },
+    );
+  };
+
+  return {
+    async get(locator, options = {}) {
+      const response = await fetchDownload('GET', locator, options);
+      return {
+        status: response.status,
+        file: parseDownloadHeaders(response.headers),
+        headers: response.headers,
+        body: response.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() }),
+      };
+    },
+    async head(locator, options = {}) {
+      const response = await fetchDownload('HEAD', locator, options);
+      return {
+        status: response.status,
+        file: parseDownloadHeaders(response.headers),
+        headers: response.headers,
+      };
+    },
+  };
+}
+
+function downloadHeaders(token: string | false, range: ByteRange | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (token) headers.Authorization = token;
+  if (range) headers.Range = rangeHeader(range);
+  return headers;
+}

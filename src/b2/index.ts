@@ -1,0 +1,51 @@
+/**
+ * b2up/b2: a typed client for the Backblaze B2 native API, for browsers and Node 20.
+ * Everything not exported here is internal and may change.
+ */
+export { type Authorization, normaliseAuthorization } from './auth.js';
+export type { ContentSha1, UploadBody } from './body.js';
+export { type B2Client, createB2Client } from './client.js';
+export type {
+  ByteRange,
+  DownloadedFile,
+  DownloadOptions,
+  DownloadResponse,
+  HeadResponse,
+} from './download.js';
+export { decodeB2, encodeB2 } from './encoding.js';
+export {
+  type B2ClientCode,
+  B2Error,
+  type B2ErrorCode,
+  type B2ErrorInit,
+  type B2WireCode,
+  CLIENT_CODES,
+  isB2Error,
+  isTransportError,
+} from './errors.js';
+export type { FetchFunction } from './http.js';
+export type { CallOptions, ClientRequest, JsonMethods } from './operations.js';
+export type { B2ClientOptions } from './options.js';
+export {
+  backoffDelay,
+  type CallDecision,
+  decideCallRetry,
+  decideUploadRetry,
+  type ResolvedRetryOptions,
+  type RetryOptions,
+  resolveRetryOptions,
+  type UploadDecision,
+} from './retry.js';
+export {
+  type FileUploadRequest,
+  type PartUploadRequest,
+  type TargetUploadOptions,
+  type UploadTarget,
+  type UploadTargetSource,
+  uploadFileToTarget,
+  uploadPartToTarget,
+  withUploadRetries,
+} from './upload.js';
+export type { FileUploadFields } from './upload-headers.js';
+export type { UploadFileRequest, UploadPartRequest } from './uploader.js';
+export * from './wire.js';

@@ -1,0 +1,195 @@
+/**
+ * Uploading bytes to an upload URL: one attempt (needs only the URL's own token, never the account
+ * token, so a browser can use targets handed out by a server-side broker), and the retry loop of §4.3
+ * rule 1 that swaps URLs on failure.
+ */
+
+import { type ContentSha1, type PreparedBody, prepareBody, type UploadBody } from './body.js';
+import { type B2Error, isB2Error } from './errors.js';
+import { createTransport, errorFromResponse, type FetchFunction, readJson, type Transport } from './http.js';
+import { backoffDelay, decideUploadRetry, type ResolvedRetryOptions } from './retry.js';
+import { type FileUploadFields, fileUploadHeaders, partUploadHeaders } from './upload-headers.js';
+import type { FileVersion, Part, TestMode } from './wire.js';
+
+/** An upload URL and its token, from b2_get_upload_url or b2_get_upload_part_url. */
+export interface UploadTarget {
+  uploadUrl: string;
+  authorizationToken: string;
+}
+
+export interface FileUploadRequest extends FileUploadFields {
+  body: UploadBody;
+  /** See ContentSha1. Default: computed by the client and sent in the header. */
+  contentSha1?: ContentSha1;
+  signal?: AbortSignal;
+}
+
+export interface PartUploadRequest {
+  /** 1..10000. */
+  partNumber: number;
+  body: UploadBody;
+  /** See ContentSha1. Default: computed by the client and sent in the header. */
+  contentSha1?: ContentSha1;
+  signal?: AbortSignal;
+}
+
+/** Options of the standalone target uploads. */
+export interface TargetUploadOptions {
+  /** fetch implementation. Default globalThis.fetch. */
+  fetch?: FetchFunction;
+  /** ms until response headers (the body is sent first); false for none. Default false. */
+  timeout?: number | false;
+  /** X-Bz-Test-Mode for the real service's failure injection. Default none. */
+  testMode?: TestMode;
+}
+
+/**
+ * Uploads a whole small file to one upload target: a single attempt, no account token needed.
+ * Throws B2Error; feed it to `decideUploadRetry` to learn whether to retry with another target.
+ */
+export async function uploadFileToTarget(
+  target: UploadTarget,
+  request: FileUploadRequest,
+  options: TargetUploadOptions = {},
+): Promise<FileVersion> {
+  const prepared = await prepareBody(request.body, request.contentSha1);
+  return sendFile(
+    createTransport(options.fetch),
+    target,
+    request,
+    prepared,
+    attemptSettings(options, request),
+  );
+}
+
+/** Uploads one part of a large file to one part-upload target: a single attempt, as above. */
+export async function uploadPartToTarget(
+  target: UploadTarget,
+  request: PartUploadRequest,
+  options: TargetUploadOptions = {},
+): Promise<Part> {
+  const prepared = await prepareBody(request.body, request.contentSha1);
+  return sendPart(
+    createTransport(options.fetch),
+    target,
+    request.partNumber,
+    prepared,
+    attemptSettings(options, request),
+  );
+}
+
+export interface AttemptSettings {
+  timeout: number | false;
+  testMode: TestMode | undefined;
+  signal: AbortSignal | undefined;
+}
+
+function attemptSettings(options: TargetUploadOptions, request: { signal?: AbortSignal }): AttemptSettings {
+  return { timeout: options.timeout ?? false, testMode: options.testMode, signal: request.signal };
+}
+
+export async function sendFile(
+  transport: Transport,
+  target: UploadTarget,
+  fields: FileUploadFields,
+  prepared: PreparedBody,
+  settings: AttemptSettings,
+): Promise<FileVersion> {
+  const headers = fileUploadHeaders(
+    fields,
+    target.authorizationToken,
+    prepared.sha1Header,
+    settings.testMode,
+  );
+  return post<FileVersion>(transport, target, headers, prepared, settings);
+}
+
+export async function sendPart(
+  transport: Transport,
+  target: UploadTarget,
+  partNumber: number,
+  prepared: PreparedBody,
+  settings: AttemptSettings,
+): Promise<Part> {
+  const headers = partUploadHeaders(
+    partNumber,
+    target.authorizationToken,
+    prepared.sha1Header,
+    settings.testMode,
+  );
+  return post<Part>(transport, target, headers, prepared, settings);
+}
+
+async function post<T>(
+  transport: Transport,
+  target: UploadTarget,
+  headers: Record<string, string>,
+  prepared: PreparedBody,
+  settings: AttemptSettings,
+): Promise<T> {
+  const response = await transport.send(target.uploadUrl, {
+    method: 'POST',
+    headers,
+    body: prepared.payload,
+    timeout: settings.timeout,
+    ...(settings.signal ? { signal: settings.signal } : {}),
+  });
+  if (!response.ok) throw await errorFromResponse(response);
+  return readJson<T>(response, settings.signal);
+}
+
+/**
+ * Where upload targets come from and go back to. `acquire` must hand out a target no other request
+ * is using (B2 answers concurrent use with 400 auth_token_limit).
+ */
+export interface UploadTargetSource<T extends UploadTarget = UploadTarget> {
+  acquire(signal?: AbortSignal): Promise<T>;
+  /** The upload succeeded: the target may serve the next upload (serially). */
+  release(target: T): void;
+  /** The upload failed on this target: never use it again. */
+  discard(target: T): void;
+}
+
+/**
+ * §4.3 rule 1: try up to `retry.uploadAttempts` attempts, dropping the URL after 408/5xx/network/
+ * timeout/expired-or-bad upload token/auth_token_limit and getting a fresh one; other 4xx fail at once.
+ * `attempt` must re-send the body from its first byte (a PreparedBody does).
+ */
+export async function withUploadRetries<T extends UploadTarget, R>(
+  source: UploadTargetSource<T>,
+  attempt: (target: T) => Promise<R>,
+  retry: Pick<
+    ResolvedRetryOptions,
+    'uploadAttempts' | 'initialDelayMs' | 'multiplier' | 'maxDelayMs' | 'random' | 'sleep'
+  >,
+  signal?: AbortSignal,
+): Promise<R> {
+  let target: T | undefined;
+  try {
+    for (let failures = 0; ; ) {
+      const current: T = target ?? (await source.acquire(signal));
+      target = current;
+      let error: B2Error;
+      try {
+        const result = await attempt(current);
+        target = undefined;
+        source.release(current);
+        return result;
+      } catch (thrown) {
+        if (!isB2Error(thrown)) throw thrown;
+        error = thrown;
+      }
+      failures++;
+      const decision = decideUploadRetry(error);
+      if (!decision.retry || failures >= retry.uploadAttempts) throw error;
+      if (decision.dropUrl) {
+        target = undefined;
+        source.discard(current);
+      }
+      if (decision.backoff) await retry.sleep(backoffDelay(failures, retry, error.retryAfterSeconds), signal);
+    }
+  } finally {
+    // Any failure that ends the loop leaves the held target in an unknown state: never reuse it.
+    if (target) source.discard(target);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * Uploads through the account: upload URLs come from b2_get_upload_url (per bucket) and
+ * b2_get_upload_part_url (per large file), are pooled for serial reuse, and are swapped per §4.3 rule 1.
+ */
+import { prepareBody } from './body.js';
+import { type CallContext, callJson } from './json-call.js';
+import type { ResolvedRetryOptions } from './retry.js';
+import {
+  type AttemptSettings,
+  type FileUploadRequest,
+  type PartUploadRequest,
+  sendFile,
+  sendPart,
+  withUploadRetries,
+} from './upload.js';
+import { fileUploadHeaders, partUploadHeaders } from './upload-headers.js';
+import { createUploadUrlPool } from './upload-url-pool.js';
+import type { FileVersion, Part } from './wire.js';
+
+/** b2_upload_file through the client: a bucket, the file metadata and the bytes. */
+export interface UploadFileRequest extends FileUploadRequest {
+  bucketId: string;
+}
+
+/** b2_upload_part through the client: the large file's id (from startLargeFile) and one part. */
+export interface UploadPartRequest extends PartUploadRequest {
+  fileId: string;
+}
+
+export interface Uploader {
+  uploadFile(request: UploadFileRequest): Promise<FileVersion>;
+  uploadPart(request: UploadPartRequest): Promise<Part>;
+  /** Drops the idle part URLs of a large file that was finished or cancelled. */
+  forgetLargeFile(fileId: string): void;
+}
+
+export function createUploader(
+  context: CallContext,
+  settings: { uploadTimeout: number | false; retry: ResolvedRetryOptions },
+): Uploader {
+  const fileUrls = createUploadUrlPool((bucketId, signal) =>
+    callJson(context, 'b2_get_upload_url', () => ({ bucketId }), signal),
+  );
+  const partUrls = createUploadUrlPool((fileId, signal) =>
+    callJson(context, 'b2_get_upload_part_url', () => ({ fileId }), signal),
+  );
+  const attemptSettings = (signal: AbortSignal | undefined): AttemptSettings => ({
+    timeout: settings.uploadTimeout,
+    testMode: context.testMode,
+    signal,
+  });
+
+  return {
+    async uploadFile(request) {
+      const prepared = await prepareBody(request.body, request.contentSha1);
+      // Check name and info before taking an upload URL: a bad key is our error, not the URL's.
+      fileUploadHeaders(request, '', prepared.sha1Header);
+      return withUploadRetries(
+        fileUrls.sourceFor(request.bucketId),
+        (target) => sendFile(context.transport, target, request, prepared, attemptSettings(request.signal)),
+        settings.retry,
+        request.signal,
+      );
+    },
+    async uploadPart(request) {
+      const prepared = await prepareBody(request.body, request.contentSha1);
+      partUploadHeaders(request.partNumber, '', prepared.sha1Header);
+      return withUploadRetries(
+        partUrls.sourceFor(request.fileId),
+        (target) =>
+          sendPart(context.transport, target, request.partNumber, prepared, attemptSettings(request.signal)),
+        settings.retry,
+        request.signal,
+      );
+    },
+    forgetLargeFile: (fileId) => partUrls.forget(fileId),
+  };
+}

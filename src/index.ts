@@ -1,0 +1,37 @@
+/**
+ * b2up: the browser SDK. Everything not exported here is internal and may change.
+ *
+ *   const uploader = createUploader({ broker: '/b2up' });
+ *   const upload = uploader.upload(file, { onProgress: (s) => render(s) });
+ *   const result = await upload.done;
+ */
+export {
+  type BrokerClient,
+  type BrokerConfig,
+  BrokerError,
+  type BrokerErrorCode,
+  isBrokerError,
+  type PartTarget,
+  type StartedUpload,
+  type StartRequest,
+  type StoredPart,
+  type UploadResult,
+  type UploadSession,
+} from './upload/broker-client.js';
+export { isUploadError, UploadError, type UploadErrorCode } from './upload/errors.js';
+export { createDefaultHasher, createInlineHasher, createWorkerHasher, type Hasher } from './upload/hasher.js';
+export { createHttpBrokerClient, type HttpBrokerOptions } from './upload/http-broker.js';
+export type { Progress } from './upload/progress.js';
+export {
+  createIndexedDbResumeStore,
+  createMemoryResumeStore,
+  type ResumeRecord,
+  type ResumeStore,
+} from './upload/resume-store.js';
+export type { Upload, UploadFileOptions, UploadSnapshot, UploadState } from './upload/upload.js';
+export {
+  createUploader,
+  type PendingUpload,
+  type Uploader,
+  type UploaderOptions,
+} from './upload/uploader.js';

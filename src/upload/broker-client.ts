@@ -1,0 +1,113 @@
+/**
+ * The SDK's side of the broker protocol (docs/broker-protocol.md), as a port: the engine talks to
+ * this interface, `createHttpBrokerClient` speaks it over HTTP, and tests or apps with their own
+ * transport can supply another.
+ */
+export interface BrokerConfig {
+  protocol: 1;
+  minPartSize: number;
+  maxPartSize: number;
+  maxParts: number;
+  /** Files smaller than this go through `uploadSmall`. */
+  smallFileMaxSize: number;
+  maxFileSize: number;
+  allowedTypes: string[] | null;
+}
+
+/** One large upload as the broker knows it: B2's large-file id and the broker's signed token. */
+export interface UploadSession {
+  uploadId: string;
+  token: string;
+}
+
+export interface StartRequest {
+  name: string;
+  size: number;
+  contentType: string;
+  lastModified: number;
+  partSize: number;
+  info: Record<string, string>;
+}
+
+export interface StartedUpload extends UploadSession {
+  fileName: string;
+  partSize: number;
+  expiresAt: number;
+}
+
+/** A B2 upload-part URL and its token: one request at a time, for one large file only. */
+export interface PartTarget {
+  uploadUrl: string;
+  authorizationToken: string;
+}
+
+export interface StoredPart {
+  partNumber: number;
+  contentLength: number;
+  contentSha1: string;
+}
+
+/** A finished file in B2. */
+export interface UploadResult {
+  fileId: string;
+  fileName: string;
+  size: number;
+  contentType: string;
+  contentSha1: string | null;
+  uploadTimestamp: number;
+}
+
+export interface SmallFileRequest {
+  file: Blob;
+  name: string;
+  contentType: string;
+  sha1: string;
+  lastModified: number;
+  info: Record<string, string>;
+  onProgress?: (loaded: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface BrokerClient {
+  config(signal?: AbortSignal): Promise<BrokerConfig>;
+  uploadSmall(request: SmallFileRequest): Promise<UploadResult>;
+  start(request: StartRequest, signal?: AbortSignal): Promise<StartedUpload>;
+  partTargets(session: UploadSession, count: number, signal?: AbortSignal): Promise<PartTarget[]>;
+  listParts(session: UploadSession, signal?: AbortSignal): Promise<StoredPart[]>;
+  finish(session: UploadSession, partSha1Array: string[], signal?: AbortSignal): Promise<UploadResult>;
+  cancel(session: UploadSession, signal?: AbortSignal): Promise<void>;
+}
+
+/** The broker's error codes (docs/broker-protocol.md#errors). */
+export type BrokerErrorCode =
+  | 'bad_request'
+  | 'unauthenticated'
+  | 'bad_upload_token'
+  | 'expired_upload_token'
+  | 'forbidden'
+  | 'origin_not_allowed'
+  | 'not_found'
+  | 'size_mismatch'
+  | 'too_large'
+  | 'type_not_allowed'
+  | 'rate_limited'
+  | 'b2_error'
+  | 'unavailable';
+
+/** A non-2xx answer from the broker, or no answer at all (status 0, code `unavailable`). */
+export class BrokerError extends Error {
+  override readonly name = 'BrokerError';
+  constructor(
+    readonly status: number,
+    readonly code: BrokerErrorCode,
+    message: string,
+    readonly retryAfterSeconds?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isBrokerError(error: unknown): error is BrokerError {
+  return error instanceof Error && error.name === 'BrokerError';
+}

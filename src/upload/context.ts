@@ -1,0 +1,165 @@
+import type { B2Error } from '../b2/errors.js';
+import { isB2Error } from '../b2/errors.js';
+import type { ResolvedRetryOptions } from '../b2/retry.js';
+import {
+  type BrokerClient,
+  type BrokerConfig,
+  type BrokerErrorCode,
+  isBrokerError,
+  type UploadSession,
+} from './broker-client.js';
+import { UploadError, type UploadErrorCode } from './errors.js';
+import type { Connectivity, PauseGate } from './gates.js';
+import type { Hasher } from './hasher.js';
+import type { ProgressTracker } from './progress.js';
+import type { ResumeStore } from './resume-store.js';
+import type { TabLock } from './tab-lock.js';
+import type { Send } from './transport.js';
+
+/** Everything an upload run needs from its environment (ports, so tests can supply fakes). */
+export interface UploadDeps {
+  broker: BrokerClient;
+  /** The broker's GET /config, fetched once per uploader. */
+  brokerConfig: (signal?: AbortSignal) => Promise<BrokerConfig>;
+  hasher: Hasher;
+  resumeStore: ResumeStore;
+  send: Send;
+  connectivity: Connectivity;
+  tabLock: TabLock;
+  now: () => number;
+}
+
+export interface RunSettings {
+  concurrency: number;
+  partSize: number;
+  wholeFileSha1: boolean;
+  onFileChanged: 'restart' | 'fail';
+  /** How long a resume record is kept, in ms. */
+  resumeTtlMs: number;
+  retry: ResolvedRetryOptions;
+}
+
+export type UploadState =
+  | 'preparing'
+  | 'waiting'
+  | 'uploading'
+  | 'paused'
+  | 'offline'
+  | 'finishing'
+  | 'done'
+  | 'failed'
+  | 'cancelled';
+
+/** What a run reads and drives on its Upload. */
+export interface RunContext {
+  file: Blob;
+  name: string;
+  contentType: string;
+  lastModified: number;
+  info: Record<string, string>;
+  deps: UploadDeps;
+  settings: RunSettings;
+  gate: PauseGate;
+  /** A signal that fires on pause or cancel: in-flight requests stop, and resume starts new ones. */
+  segment(): AbortSignal;
+  readonly cancelled: boolean;
+  /** Fires on cancel only (not on pause). */
+  cancelSignal: AbortSignal;
+  setState(state: UploadState): void;
+  setProgress(progress: ProgressTracker): void;
+  changed(): void;
+  /** Marks the upload as resumed from an earlier run. */
+  resumed(): void;
+  /** The large upload now exists in B2: cancel() must clean it up. */
+  session(session: UploadSession, key: string): void;
+}
+
+/**
+ * Runs `step` until it completes, carrying it across pauses: an abort caused by pause() waits for
+ * resume() and runs the step again; cancel() turns into UploadError('aborted').
+ */
+export async function pausable<T>(
+  context: RunContext,
+  step: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  for (;;) {
+    await context.gate.wait();
+    if (context.cancelled) throw aborted();
+    const signal = context.segment();
+    try {
+      return await step(signal);
+    } catch (error) {
+      if (context.cancelled) throw aborted();
+      if (signal.aborted && context.gate.paused) continue;
+      throw error;
+    }
+  }
+}
+
+/**
+ * A broker call that survives pauses and outages: ky already retried 408/429/5xx with backoff;
+ * what still fails for lack of a network waits for `online` and tries again.
+ */
+export async function brokerCall<T>(
+  context: RunContext,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  return pausable(context, async (signal) => {
+    for (;;) {
+      try {
+        return await call(signal);
+      } catch (error) {
+        if (isBrokerError(error) && error.status === 0 && !context.deps.connectivity.isOnline()) {
+          context.setState('offline');
+          await context.deps.connectivity.whenOnline(signal);
+          context.setState('uploading');
+          continue;
+        }
+        throw toUploadError(error);
+      }
+    }
+  });
+}
+
+export function aborted(): UploadError {
+  return new UploadError('aborted', 'The upload was cancelled.');
+}
+
+const BROKER_TO_UPLOAD: Record<BrokerErrorCode, UploadErrorCode> = {
+  unauthenticated: 'unauthenticated',
+  forbidden: 'forbidden',
+  origin_not_allowed: 'forbidden',
+  bad_upload_token: 'upload_expired',
+  expired_upload_token: 'upload_expired',
+  not_found: 'upload_expired',
+  too_large: 'too_large',
+  type_not_allowed: 'type_not_allowed',
+  size_mismatch: 'size_mismatch',
+  rate_limited: 'network',
+  unavailable: 'network',
+  b2_error: 'rejected',
+  bad_request: 'rejected',
+};
+
+/** Maps broker and B2 failures onto the SDK's closed set of upload error codes. */
+export function toUploadError(error: unknown): UploadError {
+  if (error instanceof UploadError) return error;
+  if (isBrokerError(error)) {
+    return new UploadError(BROKER_TO_UPLOAD[error.code], error.message, {
+      status: error.status,
+      cause: error,
+    });
+  }
+  if (isB2Error(error)) return fromB2Error(error);
+  if (error instanceof Error && error.name === 'AbortError') return aborted();
+  return new UploadError('rejected', error instanceof Error ? error.message : String(error), {
+    cause: error,
+  });
+}
+
+function fromB2Error(error: B2Error): UploadError {
+  if (error.code === 'aborted') return aborted();
+  const code: UploadErrorCode =
+    error.status === 0 || error.status >= 500 || error.status === 408 ? 'network' : 'rejected';
+  return new UploadError(code, error.message, { status: error.status, cause: error });
+}

@@ -1,0 +1,166 @@
+/**
+ * The `Hasher` port: how the upload engine gets the SHA-1 of a part (B2 verifies every part
+ * against the `X-Bz-Content-Sha1` we send). Two implementations:
+ * - `createWorkerHasher`: a lazily started pool of Web Workers (the browser default; SPEC §2 says
+ *   never hash on the main thread);
+ * - `createInlineHasher`: hash-wasm in the calling thread, for Node (the CLI) and browsers without
+ *   `Worker`.
+ * Both read Blobs in `chunkSize` slices, so memory is bounded by chunk size, never by file size.
+ * Nothing starts at import time (the package is `sideEffects: false`): workers, WASM and even the
+ * hash-wasm module load on the first `sha1()` call.
+ */
+import type { IHasher } from 'hash-wasm';
+import { type Sha1Result, sha1OfBlob } from './hasher-core.js';
+import { abortedError, HashError } from './hasher-error.js';
+import { createHashPool, type HashPool } from './hasher-pool.js';
+
+export { HASH_ERROR_CODES, HashError, type HashErrorCode, isHashError } from './hasher-error.js';
+
+export interface Hasher {
+  /**
+   * SHA-1 of `blob` as 40 lowercase hex digits. Rejects with a `HashError`: `aborted` when
+   * `signal` fires (at once, without waiting for the read in progress), `read_failed` when the
+   * file changed or vanished, `worker_failed`/`wasm_failed` when the hashing machinery could not
+   * run, `closed` after `close()`.
+   */
+  sha1(blob: Blob, options?: { signal?: AbortSignal }): Promise<string>;
+  /** Stops the workers and rejects pending jobs with `closed`. Final: later calls reject too. */
+  close(): void;
+}
+
+/**
+ * Bytes read and hashed per step: 2 MiB. Measured in headless Chromium 156 on a 2-core machine, one
+ * worker hashing a 64 MiB File (median of 3 runs, MiB/s; hash-wasm alone does ~670 on this CPU, so
+ * Blob reads are the bottleneck):
+ *   chunk        64 KiB  256 KiB  1 MiB  2 MiB  4 MiB  8 MiB  16 MiB
+ *   read-ahead     104     218     311    325    339    346    360
+ * Past 2 MiB the gain is within run-to-run noise while memory keeps growing (two chunks per busy
+ * job with the read-ahead), so 2 MiB holds 4 MiB per worker, 16 MiB for a full pool of 4.
+ */
+export const DEFAULT_CHUNK_SIZE = 2 * 1024 * 1024;
+
+export interface WorkerHasherOptions {
+  /** Workers in the pool. Default: `min(4, navigator.hardwareConcurrency)` (at least 1). */
+  workers?: number;
+  /** Bytes read and hashed per step. Default: 2 MiB (`DEFAULT_CHUNK_SIZE`). */
+  chunkSize?: number;
+}
+
+export interface InlineHasherOptions {
+  /** Bytes read and hashed per step. Default: 2 MiB (`DEFAULT_CHUNK_SIZE`). */
+  chunkSize?: number;
+}
+
+/** SHA-1 in a pool of Web Workers, started lazily on the first `sha1()` and stopped by `close()`. */
+export function createWorkerHasher(options: WorkerHasherOptions = {}): Hasher {
+  const size = positiveInteger('workers', options.workers ?? defaultWorkerCount());
+  const chunkSize = positiveInteger('chunkSize', options.chunkSize ?? DEFAULT_CHUNK_SIZE);
+  let pool: HashPool | undefined;
+  let closed = false;
+  return {
+    sha1(blob, { signal } = {}) {
+      if (closed) return Promise.reject(new HashError('closed', 'The hasher was closed'));
+      pool ??= createHashPool({ size, chunkSize, startWorker: startHashWorker });
+      return pool.sha1(blob, signal);
+    },
+    close() {
+      closed = true;
+      pool?.close();
+    },
+  };
+}
+
+/**
+ * Where the worker lives. One literal line serves both ways users get this file; all four were
+ * checked in Chromium with Vite 8 (`vite build` + preview, and the dev server):
+ * - from the sources (the harness page, the demo): Vite sees `new Worker(new URL(literal,
+ *   import.meta.url), {type:'module'})`, resolves `.js` to `workers/hash-worker.ts` and bundles it
+ *   as a worker entry with its bare imports (comlink, hash-wasm);
+ * - from the tsc-built package in a consumer's node_modules: tsc keeps the literal, so
+ *   `dist/src/upload/hasher.js` points at `dist/workers/hash-worker.js` (same relative layout,
+ *   `rootDir: "."`), and the consumer's Vite does the same as above with the built file, with its
+ *   default options (an IIFE worker bundle in builds, the raw module in dev).
+ * Keep this exact shape: bundlers recognise only a literal `new URL` written inside `new Worker(...)`;
+ * a URL built elsewhere would be copied as a plain asset with its bare imports unresolved.
+ */
+function startHashWorker(): Worker {
+  return new Worker(new URL('../../workers/hash-worker.js', import.meta.url), {
+    type: 'module',
+    name: 'b2up-hash',
+  });
+}
+
+function defaultWorkerCount(): number {
+  const cores = globalThis.navigator?.hardwareConcurrency ?? 2;
+  return Math.max(1, Math.min(4, cores));
+}
+
+/**
+ * SHA-1 with hash-wasm in this thread: for Node (CLI uploads) and browsers without `Worker`.
+ * Keeps a few WASM instances for reuse, one per job in flight, so concurrent parts overlap their
+ * reads.
+ */
+export function createInlineHasher(options: InlineHasherOptions = {}): Hasher {
+  const chunkSize = positiveInteger('chunkSize', options.chunkSize ?? DEFAULT_CHUNK_SIZE);
+  const idle: IHasher[] = [];
+  let closed = false;
+
+  async function acquire(): Promise<IHasher> {
+    const reused = idle.pop();
+    if (reused) return reused;
+    try {
+      const { createSHA1 } = await import('hash-wasm');
+      return await createSHA1();
+    } catch (error) {
+      throw new HashError('wasm_failed', `hash-wasm could not start: ${String(error)}`, { cause: error });
+    }
+  }
+
+  async function hash(blob: Blob, signal: AbortSignal | undefined): Promise<string> {
+    if (closed) throw new HashError('closed', 'The hasher was closed');
+    if (signal?.aborted) throw abortedError(signal);
+    const instance = await acquire();
+    let outcome: Sha1Result;
+    try {
+      outcome = await sha1OfBlob(instance, blob, chunkSize, () => closed || (signal?.aborted ?? false));
+    } finally {
+      if (!closed) idle.push(instance);
+    }
+    if (outcome.ok) return outcome.sha1;
+    if (closed) throw new HashError('closed', 'The hasher was closed');
+    if (outcome.code === 'aborted') throw abortedError(signal);
+    throw new HashError(outcome.code, outcome.message);
+  }
+
+  return {
+    sha1(blob, { signal } = {}) {
+      return rejectOnAbort(hash(blob, signal), signal);
+    },
+    close() {
+      closed = true;
+      idle.length = 0;
+    },
+  };
+}
+
+/** Workers where the platform has them (browsers), else in-thread (Node, old or locked-down browsers). */
+export function createDefaultHasher(): Hasher {
+  return typeof Worker === 'function' ? createWorkerHasher() : createInlineHasher();
+}
+
+/** Settles with `work`, or rejects as soon as `signal` fires, without waiting for the read in flight. */
+function rejectOnAbort<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortedError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}

@@ -1,0 +1,181 @@
+import ky, { HTTPError, type KyInstance } from 'ky';
+import { encodeB2 } from '../b2/encoding.js';
+import { isB2Error } from '../b2/errors.js';
+import {
+  type BrokerClient,
+  type BrokerConfig,
+  BrokerError,
+  type BrokerErrorCode,
+  type PartTarget,
+  type StartedUpload,
+  type StoredPart,
+  type UploadResult,
+  type UploadSession,
+} from './broker-client.js';
+import { defaultSend, type Send } from './transport.js';
+
+export interface HttpBrokerOptions {
+  /** Extra headers on every call, e.g. the app's own `Authorization`. Default none. */
+  headers?: () => Record<string, string> | Promise<Record<string, string>>;
+  /** Cookies with each call: `same-origin` (default) or `include` for a broker on another origin. */
+  credentials?: RequestCredentials;
+  /** Retries of one broker call on 408/429/5xx/network errors. Default 5. */
+  retries?: number;
+  /** A fetch to use instead of the global one. */
+  fetch?: typeof fetch;
+  /** Sends the small-file body; defaults to XMLHttpRequest in browsers, fetch in Node. */
+  send?: Send;
+}
+
+const KNOWN_CODES = new Set<BrokerErrorCode>([
+  'bad_request',
+  'unauthenticated',
+  'bad_upload_token',
+  'expired_upload_token',
+  'forbidden',
+  'origin_not_allowed',
+  'not_found',
+  'size_mismatch',
+  'too_large',
+  'type_not_allowed',
+  'rate_limited',
+  'b2_error',
+  'unavailable',
+]);
+
+/** Speaks docs/broker-protocol.md to a broker at `baseUrl` (absolute, or relative to the page). */
+export function createHttpBrokerClient(baseUrl: string, options: HttpBrokerOptions = {}): BrokerClient {
+  const base = resolveBase(baseUrl);
+  const send = options.send ?? defaultSend();
+  const http: KyInstance = ky.create({
+    prefixUrl: base,
+    credentials: options.credentials ?? 'same-origin',
+    timeout: 60_000,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    retry: {
+      limit: options.retries ?? 5,
+      // Every protocol call is safe to repeat (finish answers the same result twice; a repeated
+      // start at worst leaves an unfinished large file that cancel or B2's lifecycle rules clean up).
+      methods: ['get', 'post', 'delete'],
+      statusCodes: [408, 429, 500, 503, 504],
+      afterStatusCodes: [429, 503],
+      backoffLimit: 30_000,
+      jitter: true,
+      retryOnTimeout: true,
+    },
+    hooks: {
+      beforeRequest: [
+        async (request) => {
+          for (const [name, value] of Object.entries((await options.headers?.()) ?? {})) {
+            request.headers.set(name, value);
+          }
+        },
+      ],
+    },
+  });
+
+  const withToken = (session: UploadSession) => ({ 'X-B2up-Upload-Token': session.token });
+  const path = (session: UploadSession, rest = '') =>
+    `uploads/${encodeURIComponent(session.uploadId)}${rest}`;
+
+  async function call<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw await toBrokerError(error);
+    }
+  }
+
+  return {
+    config: (signal) => call(() => http.get('config', { signal }).json<BrokerConfig>()),
+
+    async uploadSmall(request) {
+      const extra = (await options.headers?.()) ?? {};
+      let response: Awaited<ReturnType<Send>>;
+      try {
+        response = await send({
+          url: `${base}files`,
+          method: 'POST',
+          headers: {
+            ...extra,
+            'Content-Type': request.contentType || 'application/octet-stream',
+            'X-B2up-Name': encodeB2(request.name),
+            'X-B2up-Content-Sha1': request.sha1,
+            'X-B2up-Last-Modified': String(request.lastModified),
+            'X-B2up-Info': encodeB2(JSON.stringify(request.info)),
+          },
+          body: request.file,
+          signal: request.signal,
+          onProgress: request.onProgress,
+        });
+      } catch (error) {
+        if (isB2Error(error) && error.code === 'aborted') throw error;
+        throw new BrokerError(0, 'unavailable', (error as Error).message, undefined, { cause: error });
+      }
+      if (response.status >= 200 && response.status < 300) return JSON.parse(response.text) as UploadResult;
+      throw errorFromBody(response.status, response.text, response.headers['retry-after']);
+    },
+
+    start: (request, signal) =>
+      call(() => http.post('uploads', { json: request, signal }).json<StartedUpload>()),
+
+    partTargets: (session, count, signal) =>
+      call(async () => {
+        const body = await http
+          .post(path(session, '/part-urls'), { json: { count }, headers: withToken(session), signal })
+          .json<{ targets: PartTarget[] }>();
+        return body.targets;
+      }),
+
+    listParts: (session, signal) =>
+      call(async () => {
+        const body = await http
+          .get(path(session, '/parts'), { headers: withToken(session), signal })
+          .json<{ parts: StoredPart[] }>();
+        return body.parts;
+      }),
+
+    finish: (session, partSha1Array, signal) =>
+      call(() =>
+        http
+          .post(path(session, '/finish'), { json: { partSha1Array }, headers: withToken(session), signal })
+          .json<UploadResult>(),
+      ),
+
+    cancel: (session, signal) =>
+      call(async () => {
+        await http.delete(path(session), { headers: withToken(session), signal });
+      }),
+  };
+}
+
+function resolveBase(baseUrl: string): string {
+  const absolute =
+    typeof location !== 'undefined' ? new URL(baseUrl, location.href).href : new URL(baseUrl).href;
+  return absolute.endsWith('/') ? absolute : `${absolute}/`;
+}
+
+async function toBrokerError(error: unknown): Promise<unknown> {
+  if (error instanceof HTTPError) {
+    const text = await error.response.text().catch(() => '');
+    return errorFromBody(error.response.status, text, error.response.headers.get('retry-after') ?? undefined);
+  }
+  if (error instanceof Error && error.name === 'AbortError') return error;
+  if (error instanceof Error)
+    return new BrokerError(0, 'unavailable', error.message, undefined, { cause: error });
+  return error;
+}
+
+function errorFromBody(status: number, text: string, retryAfter: string | undefined): BrokerError {
+  let code: BrokerErrorCode = status >= 500 ? 'unavailable' : 'bad_request';
+  let message = `broker answered ${status}`;
+  try {
+    const body = JSON.parse(text) as { code?: string; message?: string };
+    if (body.code && KNOWN_CODES.has(body.code as BrokerErrorCode)) code = body.code as BrokerErrorCode;
+    if (body.message) message = body.message;
+  } catch {
+    // A proxy's HTML error page: keep the status-derived code.
+  }
+  const seconds = retryAfter === undefined ? undefined : Number.parseInt(retryAfter, 10);
+  return new BrokerError(status, code, message, Number.isFinite(seconds) ? seconds : undefined);
+}

@@ -1,0 +1,308 @@
+import { isB2Error } from '../b2/errors.js';
+import { backoffDelay, decideUploadRetry } from '../b2/retry.js';
+import type { StoredPart, UploadResult, UploadSession } from './broker-client.js';
+import { brokerCall, pausable, type RunContext, toUploadError } from './context.js';
+import { UploadError } from './errors.js';
+import { fingerprint } from './fingerprint.js';
+import { sendPart } from './part-sender.js';
+import { type PartPlan, partRange, planParts } from './plan.js';
+import { ProgressTracker } from './progress.js';
+import type { ResumeRecord } from './resume-store.js';
+import { TargetPool } from './target-pool.js';
+
+interface Prepared {
+  session: UploadSession;
+  record: ResumeRecord;
+  plan: PartPlan;
+  /** Parts B2 already holds that match this file, by part number → SHA-1. */
+  done: Map<number, string>;
+}
+
+/** B2's large-file flow from the browser: resume or start, send the missing parts, finish. */
+export async function runLargeUpload(context: RunContext): Promise<UploadResult> {
+  const { deps } = context;
+  const key = await pausable(context, (signal) =>
+    fingerprint(context.file, deps.hasher, signal).catch((error) => {
+      throw unreadable(error);
+    }),
+  );
+  const outcome = await deps.tabLock.run(
+    key,
+    () => context.setState('waiting'),
+    async () => {
+      context.setState('preparing');
+      const prepared = await prepare(context, key);
+      context.session(prepared.session, key);
+      context.setState('uploading');
+      await sendMissingParts(context, prepared);
+      context.setState('finishing');
+      const partSha1Array = Array.from({ length: prepared.plan.count }, (_, i) => prepared.done.get(i + 1)!);
+      const result = await brokerCall(context, (signal) =>
+        deps.broker.finish(prepared.session, partSha1Array, signal),
+      );
+      await deps.resumeStore.delete(key);
+      return result;
+    },
+    context.cancelSignal,
+  );
+  if (!outcome.ran) return outcome.finishedElsewhere;
+  deps.tabLock.announce(key, outcome.value);
+  return outcome.value;
+}
+
+async function prepare(context: RunContext, key: string): Promise<Prepared> {
+  const { deps } = context;
+  const record = await deps.resumeStore.get(key);
+  if (record) {
+    const resumed = await tryResume(context, record);
+    if (resumed) return resumed;
+  }
+  return start(context, key);
+}
+
+/**
+ * Resumes from what B2 holds (the broker's part list is the truth; the record only says which
+ * upload). Each stored part is re-hashed from the file the user picked: one differing part means
+ * the file changed, and it is never finished as the old upload.
+ */
+async function tryResume(context: RunContext, record: ResumeRecord): Promise<Prepared | undefined> {
+  const { deps, file } = context;
+  const session = { uploadId: record.uploadId, token: record.token };
+  let stored: StoredPart[];
+  try {
+    stored = await brokerCall(context, (signal) => deps.broker.listParts(session, signal));
+  } catch (error) {
+    if (error instanceof UploadError && error.code === 'upload_expired') {
+      await deps.resumeStore.delete(record.key);
+      return undefined;
+    }
+    throw error;
+  }
+  const plan: PartPlan = {
+    size: file.size,
+    partSize: record.partSize,
+    count: Math.ceil(file.size / record.partSize),
+  };
+  const done = await matchStoredParts(context, plan, stored);
+  if (done === 'changed') {
+    if (context.settings.onFileChanged === 'fail') {
+      throw new UploadError('file_changed', 'The file differs from the upload being resumed.');
+    }
+    // Start over: the old large file can't be finished with these bytes, so cancel it in B2.
+    await brokerCall(context, (signal) => deps.broker.cancel(session, signal)).catch(() => undefined);
+    await deps.resumeStore.delete(record.key);
+    return undefined;
+  }
+  context.resumed();
+  return { session, record, plan, done };
+}
+
+async function matchStoredParts(
+  context: RunContext,
+  plan: PartPlan,
+  stored: StoredPart[],
+): Promise<Map<number, string> | 'changed'> {
+  const checks = stored.map(async (part) => {
+    if (part.partNumber < 1 || part.partNumber > plan.count) return false;
+    const { start, end } = partRange(plan, part.partNumber);
+    if (part.contentLength !== end - start) return false;
+    const local = await pausable(context, (signal) =>
+      context.deps.hasher.sha1(context.file.slice(start, end), { signal }).catch((error) => {
+        throw unreadable(error);
+      }),
+    );
+    return local === part.contentSha1;
+  });
+  const results = await Promise.all(checks);
+  if (results.includes(false)) return 'changed';
+  return new Map(stored.map((part) => [part.partNumber, part.contentSha1]));
+}
+
+async function start(context: RunContext, key: string): Promise<Prepared> {
+  const { deps, file, settings } = context;
+  const config = await brokerCall(context, (signal) => deps.brokerConfig(signal));
+  const proposed = planParts(file.size, settings.partSize, config);
+  const info = { ...context.info };
+  if (settings.wholeFileSha1) {
+    // B2 takes large_file_sha1 only at start (reference §2.8), so the whole file is hashed first.
+    info.large_file_sha1 = await pausable(context, (signal) =>
+      deps.hasher.sha1(file, { signal }).catch((error) => {
+        throw unreadable(error);
+      }),
+    );
+  }
+  const started = await brokerCall(context, (signal) =>
+    deps.broker.start(
+      {
+        name: context.name,
+        size: file.size,
+        contentType: context.contentType,
+        lastModified: context.lastModified,
+        partSize: proposed.partSize,
+        info,
+      },
+      signal,
+    ),
+  );
+  const plan = planParts(file.size, started.partSize, { ...config, minPartSize: started.partSize });
+  const now = deps.now();
+  const record: ResumeRecord = {
+    v: 1,
+    key,
+    name: context.name,
+    size: file.size,
+    type: context.contentType,
+    lastModified: context.lastModified,
+    uploadId: started.uploadId,
+    token: started.token,
+    fileName: started.fileName,
+    partSize: plan.partSize,
+    parts: [],
+    createdAt: now,
+    updatedAt: now,
+    expiresAt: Math.min(started.expiresAt, now + settings.resumeTtlMs),
+  };
+  await deps.resumeStore.set(record);
+  return { session: started, record, plan, done: new Map() };
+}
+
+/**
+ * N slots, each with its own part URL, send the parts B2 lacks. Parts are hashed a few ahead of
+ * the senders (in the worker pool) so hashing overlaps sending; a hash holds no file bytes, so
+ * looking ahead costs no memory.
+ */
+async function sendMissingParts(context: RunContext, prepared: Prepared): Promise<void> {
+  const { deps, settings, file } = context;
+  const { plan, done, session, record } = prepared;
+  const progress = new ProgressTracker(plan.size, plan.count, deps.now);
+  let alreadyBytes = 0;
+  for (const n of done.keys()) {
+    const { start, end } = partRange(plan, n);
+    alreadyBytes += end - start;
+  }
+  progress.alreadyDone(alreadyBytes, done.size);
+  context.setProgress(progress);
+
+  const queue = Array.from({ length: plan.count }, (_, i) => i + 1).filter((n) => !done.has(n));
+  const slots = Math.min(settings.concurrency, queue.length);
+  if (slots === 0) return;
+
+  const pool = new TargetPool((count, signal) =>
+    brokerCall(context, (s) => deps.broker.partTargets(session, count, s)).then((targets) => {
+      if (signal.aborted) throw signal.reason;
+      return targets;
+    }),
+  );
+  await pausable(context, (signal) => pool.fill(slots, signal));
+
+  const hashes = new Map<number, Promise<string>>();
+  const slice = (n: number) => {
+    const { start, end } = partRange(plan, n);
+    return file.slice(start, end);
+  };
+  const hashOf = (n: number) => {
+    let hash = hashes.get(n);
+    if (!hash) {
+      hash = deps.hasher.sha1(slice(n));
+      hash.catch(() => undefined); // observed when awaited; avoid an unhandled rejection meanwhile
+      hashes.set(n, hash);
+    }
+    return hash;
+  };
+
+  let failure: unknown;
+  const stop = new AbortController();
+
+  const sendOne = async (n: number, sha1: string) => {
+    for (let failures = 0; ; ) {
+      try {
+        await pausable(context, async (segment) => {
+          const signal = AbortSignal.any([segment, stop.signal]);
+          const target = await pool.take(signal);
+          try {
+            await sendPart({
+              target,
+              partNumber: n,
+              body: slice(n),
+              sha1,
+              send: deps.send,
+              signal,
+              onProgress: (loaded) => {
+                progress.inFlight(n, loaded);
+                context.changed();
+              },
+            });
+            pool.give(target);
+          } catch (error) {
+            progress.dropped(n);
+            // 429 keeps its URL; every other failure (and an abort, whose request B2 may still be
+            // reading) throws the URL away.
+            if (isB2Error(error) && error.status === 429) pool.give(target);
+            throw error;
+          }
+        });
+        return;
+      } catch (error) {
+        if (stop.signal.aborted || !isB2Error(error)) throw toUploadError(error);
+        const decision = decideUploadRetry(error);
+        if (!decision.retry) throw toUploadError(error);
+        if (error.status === 0 && !deps.connectivity.isOnline()) {
+          // Offline isn't the part's fault: wait for the network without spending an attempt.
+          context.setState('offline');
+          await pausable(context, (signal) => deps.connectivity.whenOnline(signal));
+          context.setState('uploading');
+          continue;
+        }
+        failures += 1;
+        if (failures >= settings.retry.uploadAttempts) throw toUploadError(error);
+        if (decision.backoff) {
+          const delay = backoffDelay(failures, settings.retry, error.retryAfterSeconds);
+          await pausable(context, (signal) => settings.retry.sleep(delay, signal));
+        }
+      }
+    }
+  };
+
+  const slot = async () => {
+    while (!stop.signal.aborted) {
+      const n = queue.shift();
+      if (n === undefined) return;
+      for (const next of queue.slice(0, settings.concurrency)) hashOf(next);
+      const sha1 = await pausable(context, () =>
+        hashOf(n).catch((error) => {
+          hashes.delete(n);
+          throw unreadable(error);
+        }),
+      );
+      await sendOne(n, sha1);
+      hashes.delete(n);
+      done.set(n, sha1);
+      progress.partDone(n, slice(n).size);
+      record.parts.push({ n, sha1 });
+      record.updatedAt = deps.now();
+      await deps.resumeStore.set(record);
+      context.changed();
+    }
+  };
+
+  await Promise.all(
+    Array.from({ length: slots }, () =>
+      slot().catch((error) => {
+        failure ??= error;
+        stop.abort();
+      }),
+    ),
+  );
+  if (failure !== undefined) throw toUploadError(failure);
+}
+
+function unreadable(error: unknown): UploadError {
+  if (error instanceof UploadError) return error;
+  if (
+    error instanceof Error &&
+    (error.name === 'AbortError' || (error as { code?: string }).code === 'aborted')
+  ) {
+    return new UploadError('aborted', 'The upload was cancelled.', { cause: error });
+  }
+  return new UploadError('file_unreadable', 'The file could not be read.', { cause: error });
+}

@@ -1,0 +1,216 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { UploadDeps } from '../../src/upload/context.js';
+import { isUploadError } from '../../src/upload/errors.js';
+import { createInlineHasher } from '../../src/upload/hasher.js';
+import { createMemoryResumeStore, type ResumeStore } from '../../src/upload/resume-store.js';
+import type { TabLock } from '../../src/upload/tab-lock.js';
+import type { UploadSnapshot } from '../../src/upload/upload.js';
+import { buildUploader, type UploaderOptions } from '../../src/upload/uploader.js';
+import { createFakeB2, sha1 } from './fake-b2.js';
+
+// Unit tests of the engine's logic against an in-memory fake (test/upload/fake-b2.ts). The same
+// flows run for real against the broker and emulator in the integration and browser suites.
+
+const noLock: TabLock = {
+  run: async (_key, _wait, task) => ({ ran: true, value: await task() }),
+  announce() {},
+};
+const instantRetry = { sleep: async () => {}, random: () => 0.5 };
+
+function setup(
+  fake = createFakeB2(),
+  store: ResumeStore = createMemoryResumeStore(),
+  options: Partial<UploaderOptions> = {},
+) {
+  const overrides: Partial<UploadDeps> = {
+    send: fake.send,
+    tabLock: noLock,
+    connectivity: { isOnline: () => true, whenOnline: async () => {} },
+  };
+  const uploader = buildUploader(
+    {
+      broker: fake.broker,
+      concurrency: 3,
+      partSize: 1000,
+      resume: store,
+      hasher: createInlineHasher({ chunkSize: 256 }),
+      retry: instantRetry,
+      ...options,
+    },
+    overrides,
+  );
+  return { fake, store, uploader };
+}
+
+function file(bytes: Uint8Array, name = 'movie.bin', lastModified = 1700000000000): File {
+  return new File([bytes], name, { type: 'video/x-test', lastModified });
+}
+
+describe('upload engine', () => {
+  it('uploads a large file in parallel parts, one request per part URL at a time', async () => {
+    const { fake, uploader } = setup();
+    const bytes = randomBytes(10_500);
+    const seen: UploadSnapshot[] = [];
+    const upload = uploader.upload(file(bytes), { onProgress: (s) => seen.push(s) });
+    const result = await upload.done;
+    expect(result.size).toBe(bytes.length);
+    expect(fake.assembled(result.fileId).equals(bytes)).toBe(true);
+    expect(fake.uploads.get(result.fileId)!.parts.size).toBe(11);
+    expect(fake.stats.concurrentUse).toBe(0);
+    expect(upload.snapshot().state).toBe('done');
+    expect(upload.snapshot().bytesSent).toBe(bytes.length);
+    expect(upload.snapshot().partsDone).toBe(11);
+  });
+
+  it('sends a file below the broker threshold in one request through the broker', async () => {
+    const { fake, uploader } = setup();
+    const bytes = randomBytes(1500);
+    const result = await uploader.upload(file(bytes, 'small.txt')).done;
+    expect(result.contentSha1).toBe(sha1(bytes));
+    expect(fake.smallFiles[0]!.bytes.equals(bytes)).toBe(true);
+    expect(fake.stats.partRequests).toBe(0);
+  });
+
+  it('retries 503, 401 expired, auth_token_limit, 429 and resets on fresh part URLs; progress never goes back', async () => {
+    const { fake, uploader } = setup();
+    fake.fail(
+      { status: 503, code: 'service_unavailable' },
+      'network',
+      { status: 401, code: 'expired_auth_token' },
+      { status: 429, code: 'too_many_requests', retryAfter: 1 },
+      { status: 500, code: 'internal_error' },
+    );
+    const bytes = randomBytes(8000);
+    let last = 0;
+    let wentBack = false;
+    const result = await uploader.upload(file(bytes), {
+      onProgress: (s) => {
+        if (s.bytesSent < last) wentBack = true;
+        last = s.bytesSent;
+      },
+    }).done;
+    expect(fake.assembled(result.fileId).equals(bytes)).toBe(true);
+    expect(fake.stats.deadTokenUse).toBe(0);
+    expect(fake.stats.concurrentUse).toBe(0);
+    expect(wentBack).toBe(false);
+    // 3 initial URLs + one fresh URL for each failure that kills a URL (all but the 429).
+    expect(fake.stats.targetsIssued).toBe(3 + 4);
+  });
+
+  it('fails at once with a typed error on a caller-fault 4xx', async () => {
+    const { fake, uploader } = setup();
+    fake.fail({ status: 400, code: 'bad_request' });
+    const error = await uploader.upload(file(randomBytes(5000))).done.catch((e) => e);
+    expect(isUploadError(error)).toBe(true);
+    expect(error.code).toBe('rejected');
+    expect(error.status).toBe(400);
+  });
+
+  it('gives up after the attempts limit with code network', async () => {
+    const { fake, uploader } = setup(undefined, undefined, { concurrency: 1 });
+    fake.fail(...Array.from({ length: 5 }, () => ({ status: 503, code: 'service_unavailable' })));
+    const error = await uploader.upload(file(randomBytes(3000))).done.catch((e) => e);
+    expect(error.code).toBe('network');
+  });
+
+  it('resumes after a "reload": only missing parts are sent, stored parts are re-hashed and kept', async () => {
+    const fake = createFakeB2();
+    const store = createMemoryResumeStore();
+    const bytes = randomBytes(9000);
+    const first = setup(fake, store, { concurrency: 1 }).uploader.upload(file(bytes));
+    await new Promise<void>((resolve) => {
+      const off = first.subscribe((s) => {
+        if (s.partsDone >= 4) {
+          first.pause(); // the page goes away: nothing more is sent by this run
+          off();
+          resolve();
+        }
+      });
+    });
+    const sentBefore = fake.stats.partBytes;
+    expect((await store.list()).length).toBe(1);
+
+    const second = setup(fake, store).uploader.upload(file(bytes));
+    const result = await second.done;
+    expect(second.snapshot().resumed).toBe(true);
+    expect(fake.assembled(result.fileId).equals(bytes)).toBe(true);
+    const resent = fake.stats.partBytes - sentBefore;
+    // 9 parts; at least 4 were done, at most one more was in flight when paused.
+    expect(resent).toBeLessThanOrEqual(5 * 1000);
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('never finishes a changed file as the old upload: restarts, or fails with file_changed', async () => {
+    const fake = createFakeB2();
+    const store = createMemoryResumeStore();
+    const original = randomBytes(200_000);
+    const { uploader } = setup(fake, store, { partSize: 30_000, concurrency: 1 });
+    const first = uploader.upload(file(original));
+    await new Promise<void>((resolve) => {
+      first.subscribe((s) => {
+        if (s.partsDone >= 3) {
+          first.pause();
+          resolve();
+        }
+      });
+    });
+    const oldId = [...fake.uploads.keys()][0]!;
+    // Same name, size, date and first 64 KiB; part 3 (bytes 60,000-90,000), already in B2, differs.
+    const changed = Buffer.from(original);
+    changed[70_000] = (changed[70_000]! + 1) % 256;
+
+    const failing = setup(fake, store, { onFileChanged: 'fail' }).uploader.upload(file(changed));
+    const error = await failing.done.catch((e) => e);
+    expect(error.code).toBe('file_changed');
+    expect(fake.uploads.get(oldId)!.state).toBe('open');
+
+    const restarting = setup(fake, store).uploader.upload(file(changed));
+    const result = await restarting.done;
+    expect(result.fileId).not.toBe(oldId);
+    expect(fake.uploads.get(oldId)!.state).toBe('cancelled');
+    expect(fake.assembled(result.fileId).equals(changed)).toBe(true);
+  });
+
+  it('pause holds every request until resume; cancel cleans up B2 and the resume record', async () => {
+    const { fake, store, uploader } = setup();
+    const release = fake.holdSends();
+    const upload = uploader.upload(file(randomBytes(6000)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    upload.pause();
+    expect(upload.snapshot().state).toBe('paused');
+    const before = fake.stats.partBytes;
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(fake.stats.partBytes).toBe(before);
+    upload.resume();
+    await upload.done;
+
+    const second = uploader.upload(file(randomBytes(6000), 'other.bin'));
+    await new Promise<void>((resolve) => {
+      second.subscribe((s) => s.partsDone >= 1 && resolve());
+    });
+    await second.cancel();
+    expect(second.snapshot().state).toBe('cancelled');
+    expect((await second.done.catch((e) => e)).code).toBe('aborted');
+    expect(fake.stats.cancels).toBe(1);
+    expect(await store.list()).toEqual([]);
+  });
+
+  it('lists pending uploads from the resume store', async () => {
+    const { uploader } = setup(undefined, undefined, { concurrency: 1 });
+    const upload = uploader.upload(file(randomBytes(5000), 'half.bin'));
+    await new Promise<void>((resolve) => {
+      upload.subscribe((s) => {
+        if (s.partsDone >= 2) {
+          upload.pause();
+          resolve();
+        }
+      });
+    });
+    const pending = await uploader.pending();
+    expect(pending).toHaveLength(1);
+    expect(pending[0]).toMatchObject({ name: 'half.bin', size: 5000 });
+    expect(pending[0]!.bytesDone).toBeGreaterThanOrEqual(2000);
+  });
+});

@@ -1,0 +1,62 @@
+/**
+ * The hash worker: SHA-1 of Blobs with hash-wasm, off the main thread (SPEC §2).
+ *
+ * Loaded by the pool in src/upload/hasher-pool.ts as a module worker. Its bare imports (comlink,
+ * hash-wasm) are resolved by the consumer's bundler, which bundles this file as a worker entry.
+ */
+import { expose } from 'comlink';
+import { createSHA1, type IHasher } from 'hash-wasm';
+import { type Sha1Result, sha1OfBlob } from '../src/upload/hasher-core.js';
+
+/** What the worker exposes over comlink. Every method resolves; failures come back as data. */
+export interface HashWorkerApi {
+  /**
+   * SHA-1 of `blob`, read in `chunkSize` slices. `jobId` names the job for `abort()`. Jobs run one at
+   * a time in arrival order: they share one WASM hasher instance.
+   */
+  sha1(jobId: number, blob: Blob, chunkSize: number): Promise<Sha1Result>;
+  /** Stop job `jobId` at its next chunk boundary; it then resolves `{ok:false, code:'aborted'}`. */
+  abort(jobId: number): void;
+}
+
+function createHashWorker(): HashWorkerApi {
+  // One WASM instance per worker, started on the first job and re-initialised between jobs:
+  // instantiating hash-wasm per job would cost a WASM instantiate for every part.
+  let hasher: Promise<IHasher> | undefined;
+  const abortedJobs = new Set<number>();
+  const liveJobs = new Set<number>();
+  let previous: Promise<unknown> = Promise.resolve();
+
+  async function run(jobId: number, blob: Blob, chunkSize: number): Promise<Sha1Result> {
+    try {
+      if (abortedJobs.has(jobId)) return { ok: false, code: 'aborted', message: 'Hashing was aborted' };
+      let instance: IHasher;
+      try {
+        hasher ??= createSHA1();
+        instance = await hasher;
+      } catch (error) {
+        hasher = undefined;
+        return { ok: false, code: 'wasm_failed', message: `hash-wasm could not start: ${String(error)}` };
+      }
+      return await sha1OfBlob(instance, blob, chunkSize, () => abortedJobs.has(jobId));
+    } finally {
+      liveJobs.delete(jobId);
+      abortedJobs.delete(jobId);
+    }
+  }
+
+  return {
+    sha1(jobId, blob, chunkSize) {
+      liveJobs.add(jobId);
+      const result = previous.then(() => run(jobId, blob, chunkSize));
+      previous = result.catch(() => undefined);
+      return result;
+    },
+    abort(jobId) {
+      // Only remember aborts of jobs still here, so a late abort cannot leak an id forever.
+      if (liveJobs.has(jobId)) abortedJobs.add(jobId);
+    },
+  };
+}
+
+expose(createHashWorker());
