@@ -44,7 +44,7 @@ function setup(
 }
 
 function file(bytes: Uint8Array, name = 'movie.bin', lastModified = 1700000000000): File {
-  return new File([bytes], name, { type: 'video/x-test', lastModified });
+  return new File([new Uint8Array(bytes)], name, { type: 'video/x-test', lastModified });
 }
 
 describe('upload engine', () => {

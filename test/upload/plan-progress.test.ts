@@ -18,7 +18,11 @@ describe('part plan', () => {
   });
 
   it('splits a file that would fit in one part into two when both can meet the minimum', () => {
-    expect(planParts(12_000_000, 16_000_000, b2)).toEqual({ size: 12_000_000, partSize: 6_000_000, count: 2 });
+    expect(planParts(12_000_000, 16_000_000, b2)).toEqual({
+      size: 12_000_000,
+      partSize: 6_000_000,
+      count: 2,
+    });
     expect(planParts(7_000_000, 16_000_000, b2).count).toBe(1);
   });
 
