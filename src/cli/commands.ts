@@ -1,0 +1,9 @@
+/**
+ * The registry of `b2up` commands. To add one (broker, cors, upload, dev): write `src/cli/<name>.ts`
+ * exporting a CliCommand and list it here; help and dispatch pick it up.
+ */
+import type { CliCommand } from './command.js';
+import { emulatorCommand } from './emulator.js';
+import { uploadCommand } from './upload.js';
+
+export const commands: readonly CliCommand[] = [emulatorCommand, uploadCommand];

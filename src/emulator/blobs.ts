@@ -1,0 +1,126 @@
+/**
+ * Object bytes, stored by an id we generate (never by the user's file name: no path from a request ever
+ * reaches the filesystem). On disk a blob is written to `tmp/` and renamed into `blobs/` only once all
+ * its bytes arrived and were verified, so a crash or an aborted upload never leaves a visible partial
+ * object. In memory mode the chunks are kept as received.
+ */
+import { once } from 'node:events';
+import {
+  createReadStream,
+  createWriteStream,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  type WriteStream,
+} from 'node:fs';
+import { join } from 'node:path';
+import { randomHex } from './ids.js';
+
+export interface BlobWriter {
+  write(chunk: Buffer): Promise<void>;
+  /** Makes the bytes durable and visible under the returned id. */
+  commit(): Promise<string>;
+  /** Throws the bytes away; safe to call after a failure or twice. */
+  abort(): void;
+}
+
+export interface BlobStore {
+  create(): BlobWriter;
+  /** Bytes `start..end` inclusive of one blob, streamed. */
+  read(blobId: string, start: number, end: number): AsyncIterable<Buffer>;
+  delete(blobId: string): void;
+  /** Removes temp files and blobs nothing refers to (after a crash). */
+  sweep(referenced: Set<string>): void;
+}
+
+export function createMemoryBlobStore(): BlobStore {
+  const blobs = new Map<string, Buffer>();
+  return {
+    create() {
+      let chunks: Buffer[] | undefined = [];
+      return {
+        async write(chunk) {
+          chunks?.push(chunk);
+        },
+        async commit() {
+          const id = randomHex(16);
+          blobs.set(id, Buffer.concat(chunks ?? []));
+          chunks = undefined;
+          return id;
+        },
+        abort() {
+          chunks = undefined;
+        },
+      };
+    },
+    async *read(blobId, start, end) {
+      const data = blobs.get(blobId);
+      if (!data) throw new Error(`blob ${blobId} is missing`);
+      if (end >= start) yield data.subarray(start, end + 1);
+    },
+    delete: (blobId) => void blobs.delete(blobId),
+    sweep(referenced) {
+      for (const id of blobs.keys()) if (!referenced.has(id)) blobs.delete(id);
+    },
+  };
+}
+
+export function createDiskBlobStore(dataDir: string): BlobStore {
+  const blobDir = join(dataDir, 'blobs');
+  const tmpDir = join(dataDir, 'tmp');
+  mkdirSync(blobDir, { recursive: true });
+  mkdirSync(tmpDir, { recursive: true });
+  const pathOf = (id: string) => {
+    if (!/^[0-9a-f]{32}$/.test(id)) throw new Error(`not a blob id: ${id}`);
+    return join(blobDir, id);
+  };
+
+  return {
+    create() {
+      const tmpPath = join(tmpDir, randomHex(16));
+      let stream: WriteStream | undefined = createWriteStream(tmpPath, { flags: 'wx' });
+      let failure: Error | undefined;
+      stream.on('error', (error) => {
+        failure = error;
+      });
+      const abort = () => {
+        stream?.destroy();
+        stream = undefined;
+        rmSync(tmpPath, { force: true });
+      };
+      return {
+        async write(chunk) {
+          if (!stream || failure) throw failure ?? new Error('blob writer closed');
+          // Respect back-pressure so a 1 GiB part never piles up in memory.
+          if (!stream.write(chunk)) await once(stream, 'drain');
+        },
+        async commit() {
+          if (!stream || failure) throw failure ?? new Error('blob writer closed');
+          const s = stream;
+          stream = undefined;
+          await new Promise<void>((resolve, reject) => {
+            s.once('error', reject);
+            s.end(() => resolve());
+          });
+          const id = randomHex(16);
+          renameSync(tmpPath, pathOf(id));
+          return id;
+        },
+        abort,
+      };
+    },
+    read(blobId, start, end) {
+      if (end < start) return (async function* () {})();
+      return createReadStream(pathOf(blobId), { start, end });
+    },
+    delete: (blobId) => rmSync(pathOf(blobId), { force: true }),
+    sweep(referenced) {
+      rmSync(tmpDir, { recursive: true, force: true });
+      mkdirSync(tmpDir, { recursive: true });
+      for (const name of readdirSync(blobDir)) {
+        if (!referenced.has(name)) rmSync(join(blobDir, name), { force: true });
+      }
+    },
+  };
+}

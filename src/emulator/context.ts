@@ -1,0 +1,29 @@
+/** Everything a request handler may touch, created once per emulator. */
+import type { BlobStore } from './blobs.js';
+import type { Clock } from './clock.js';
+import type { Counters } from './counters.js';
+import type { FaultInjector } from './faults.js';
+import type { AccountRecord } from './model.js';
+import type { MetaStore } from './store.js';
+import type { Tokens } from './tokens.js';
+
+export interface Settings {
+  /** absoluteMinimumPartSize reported by authorize and enforced at finish. */
+  minPartSize: number;
+  recommendedPartSize: number;
+}
+
+export interface EmulatorContext {
+  store: MetaStore;
+  blobs: BlobStore;
+  tokens: Tokens;
+  clock: Clock;
+  counters: Counters;
+  faults: FaultInjector;
+  settings: Settings;
+  /** Upload/part tokens with a request in flight: B2 allows one at a time (reference §3.2). */
+  uploadsInFlight: Set<string>;
+  account(): AccountRecord;
+  /** Next file creation sequence (orders versions newest first). */
+  nextSeq(): number;
+}

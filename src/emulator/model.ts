@@ -1,0 +1,71 @@
+/**
+ * What the emulator remembers, as plain JSON-serialisable records (they are journaled verbatim).
+ * Records are replaced, never mutated in place, so every change goes through the store's journal.
+ */
+import type { BucketType, Capability, CorsRule, LifecycleRule } from '../b2/wire.js';
+
+export interface AccountRecord {
+  accountId: string;
+  /** HMAC secret for the stateless tokens (tokens.ts); persisted so tokens survive a restart. */
+  tokenSecret: string;
+  /** Tokens minted with a serial at or below this were revoked by expireAccountTokens(). */
+  revokedUpToSerial: number;
+}
+
+export interface KeyRecord {
+  applicationKeyId: string;
+  applicationKey: string;
+  keyName: string;
+  capabilities: Capability[];
+  expirationTimestamp: number | null;
+  /** null = all buckets. v1–v3 keys have at most one. */
+  bucketIds: string[] | null;
+  namePrefix: string | null;
+  master: boolean;
+}
+
+export interface BucketRecord {
+  bucketId: string;
+  bucketName: string;
+  bucketType: BucketType;
+  bucketInfo: Record<string, string>;
+  corsRules: CorsRule[];
+  lifecycleRules: LifecycleRule[];
+  defaultSse: 'SSE-B2' | null;
+  fileLockEnabled: boolean;
+  revision: number;
+}
+
+/** A stored byte run; a small file has one, a finished large file one per part, in order. */
+export interface BlobRef {
+  blobId: string;
+  length: number;
+}
+
+export interface FileRecord {
+  fileId: string;
+  bucketId: string;
+  fileName: string;
+  /** 'start' = unfinished large file; copies are stored as 'upload' (reference §1.1). */
+  action: 'upload' | 'start' | 'hide';
+  contentLength: number;
+  contentSha1: string;
+  contentMd5: string | null;
+  contentType: string;
+  fileInfo: Record<string, string>;
+  uploadTimestamp: number;
+  /** Creation order; orders versions of one name newest first. */
+  seq: number;
+  sse: 'SSE-B2' | null;
+  blobs: BlobRef[];
+}
+
+export interface PartRecord {
+  fileId: string;
+  partNumber: number;
+  contentLength: number;
+  contentSha1: string;
+  contentMd5: string;
+  uploadTimestamp: number;
+  blob: BlobRef;
+}
