@@ -1,0 +1,83 @@
+/** Everything a route may use, built once per broker (the target once it is ready). */
+import type { B2Client } from '../b2/client.js';
+import type { FileVersion } from '../b2/wire.js';
+import { Refusal } from './errors.js';
+import { largeFileSha1 } from './file-info.js';
+import { checkFinalName, defaultFileName } from './names.js';
+import type { Principal, ResolvedBrokerOptions } from './options.js';
+import type { UploadTarget } from './readiness.js';
+import type { TokenSigner } from './token.js';
+
+export interface BrokerContext {
+  options: ResolvedBrokerOptions;
+  client: B2Client;
+  tokens: TokenSigner;
+  target: UploadTarget;
+}
+
+/** Files below this go through POST /files. */
+export function smallFileMaxSize(context: BrokerContext): number {
+  return context.options.smallFileMaxSize ?? 2 * context.target.minPartSize;
+}
+
+/** The app's `authorize` hook; null, a throw or a principal without an id is 401. */
+export async function authenticate(context: BrokerContext, request: Request): Promise<Principal> {
+  let principal: Principal | null | undefined;
+  try {
+    principal = await context.options.authorize(request);
+  } catch {
+    principal = null;
+  }
+  if (!principal || typeof principal.id !== 'string' || principal.id === '') {
+    throw new Refusal(401, 'unauthenticated', 'Log in to upload.');
+  }
+  return principal;
+}
+
+/** One start from the principal's budget, or 429 with Retry-After. */
+export async function takeStart(context: BrokerContext, principal: Principal): Promise<void> {
+  const decision = await context.options.rateLimiter.take(principal.id, context.options.now());
+  if (!decision.allowed) {
+    throw new Refusal(429, 'rate_limited', 'Too many uploads started; try again later.', {
+      retryAfterSeconds: decision.retryAfterSeconds,
+    });
+  }
+}
+
+export function checkSizeAndType(context: BrokerContext, size: number, essence: string): void {
+  if (size > context.options.maxFileSize) {
+    throw new Refusal(413, 'too_large', `Files may be at most ${context.options.maxFileSize} bytes.`);
+  }
+  if (!context.options.isTypeAllowed(essence)) {
+    throw new Refusal(415, 'type_not_allowed', `Files of type ${essence} are not accepted.`);
+  }
+}
+
+/** The final B2 name: the app's hook (checked) or `<prefix>/<uuid>/<safe name>`. */
+export async function chooseName(
+  context: BrokerContext,
+  principal: Principal,
+  name: string,
+  contentType: string,
+  size: number,
+): Promise<string> {
+  const hook = context.options.name;
+  const chosen = hook
+    ? await hook({ principal, name, contentType, size })
+    : defaultFileName(context.options.prefix, name, crypto.randomUUID());
+  return checkFinalName(chosen, context.target.namePrefix);
+}
+
+/** The protocol's upload result from a B2 file version. */
+export function uploadResult(file: FileVersion) {
+  const sha1 = file.contentSha1;
+  const verified = sha1 && /^[0-9a-f]{40}$/i.test(sha1) ? sha1.toLowerCase() : null;
+  return {
+    fileId: file.fileId ?? '',
+    fileName: file.fileName,
+    size: file.contentLength,
+    contentType: file.contentType ?? 'application/octet-stream',
+    contentSha1: verified ?? largeFileSha1(file.fileInfo),
+    uploadTimestamp: file.uploadTimestamp,
+  };
+}

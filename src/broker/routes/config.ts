@@ -1,0 +1,20 @@
+/** GET /config: what the SDK needs to plan uploads (docs/broker-protocol.md#get-config). */
+import { Limits } from '../../b2/wire.js';
+import { ACTIVE_CONTENT_TYPES } from '../content-types.js';
+import { type BrokerContext, smallFileMaxSize } from '../context.js';
+import { json } from '../http.js';
+
+export function config(context: BrokerContext): Response {
+  const { options, target } = context;
+  return json({
+    protocol: 1,
+    minPartSize: target.minPartSize,
+    maxPartSize: Limits.maxPartSize,
+    maxParts: Limits.maxParts,
+    smallFileMaxSize: smallFileMaxSize(context),
+    maxFileSize: options.maxFileSize,
+    allowedTypes: options.allowedTypes,
+    blockedTypes: ACTIVE_CONTENT_TYPES.filter((type) => !options.allowedTypes?.includes(type)),
+    smallFiles: options.smallFiles,
+  });
+}

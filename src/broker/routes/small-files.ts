@@ -1,0 +1,128 @@
+/**
+ * POST /files (proxied small file) and POST /files/target (opt-in direct target). Proxying keeps
+ * SPEC §3's promise that a browser never writes outside the name the broker chose: B2's
+ * b2_get_upload_url tokens are bucket-wide for 24 h (reference §2.6), so the broker keeps them.
+ */
+import { decodeB2 } from '../../b2/encoding.js';
+import { refusalFromB2 } from '../b2-errors.js';
+import { normaliseContentType } from '../content-types.js';
+import {
+  authenticate,
+  type BrokerContext,
+  checkSizeAndType,
+  chooseName,
+  smallFileMaxSize,
+  takeStart,
+  uploadResult,
+} from '../context.js';
+import { badRequest, Refusal } from '../errors.js';
+import { buildFileInfo, checkHeaderBudget } from '../file-info.js';
+import { contentLength, json, readBytes, readJson } from '../http.js';
+import { byteSize, lastModified, optionalString, userName } from './fields.js';
+
+const SHA1 = /^[0-9a-f]{40}$/;
+
+export async function uploadSmallFile(context: BrokerContext, request: Request): Promise<Response> {
+  const principal = await authenticate(context, request);
+  const headers = request.headers;
+  const name = userName(decodedHeader(headers, 'X-B2up-Name') ?? '');
+  const sha1 = (headers.get('X-B2up-Content-Sha1') ?? '').trim().toLowerCase();
+  if (!SHA1.test(sha1)) throw badRequest('X-B2up-Content-Sha1 must be the 40-hex SHA-1 of the body');
+  const size = contentLength(request);
+  if (size === undefined) throw badRequest('Content-Length is required');
+  const type = normaliseContentType(headers.get('Content-Type'));
+  const modified = lastModified(numberHeader(headers, 'X-B2up-Last-Modified'));
+  const info = infoHeader(headers);
+  checkSizeAndType(context, size, type.essence);
+  const cap = Math.min(smallFileMaxSize(context), context.options.maxFileSize);
+  if (size > cap) throw tooLargeForSmall(cap);
+
+  const fileName = await chooseName(context, principal, name, type.stored, size);
+  const fileInfo = buildFileInfo({ userName: name, principalId: principal.id, lastModified: modified, info });
+  checkHeaderBudget(fileName, fileInfo);
+  await takeStart(context, principal);
+
+  // Buffered (≤ smallFileMaxSize): B2 needs an exact Content-Length, and a retry on a fresh upload
+  // URL must send the bytes again (reference §4.3 "rewind the body").
+  const body = await readBytes(request, cap, () => tooLargeForSmall(cap));
+  if (body.byteLength !== size) throw badRequest('the body is shorter than its Content-Length');
+  const file = await context.client
+    .uploadFile({
+      bucketId: context.target.bucketId,
+      fileName,
+      contentType: type.stored,
+      info: fileInfo,
+      body,
+      contentSha1: sha1,
+    })
+    .catch((error: unknown) => {
+      throw refusalFromB2(error, 'small');
+    });
+  return json(uploadResult(file));
+}
+
+/**
+ * POST /files/target (only with `smallFiles: 'direct'`): a b2_get_upload_url target and the name and
+ * info to upload with. RISK: the token can write any name in the bucket for 24 h.
+ */
+export async function smallFileTarget(context: BrokerContext, request: Request): Promise<Response> {
+  if (context.options.smallFiles !== 'direct') {
+    throw new Refusal(404, 'not_found', 'This broker proxies small files: POST /files.');
+  }
+  const principal = await authenticate(context, request);
+  const body = await readJson(request);
+  const name = userName(body.name);
+  const size = byteSize(body.size, 'size', 0);
+  const type = normaliseContentType(optionalString(body.contentType, 'contentType'));
+  checkSizeAndType(context, size, type.essence);
+  const fileName = await chooseName(context, principal, name, type.stored, size);
+  const fileInfo = buildFileInfo({
+    userName: name,
+    principalId: principal.id,
+    lastModified: lastModified(body.lastModified),
+    info: body.info,
+  });
+  checkHeaderBudget(fileName, fileInfo);
+  await takeStart(context, principal);
+  const target = await context.client
+    .getUploadUrl({ bucketId: context.target.bucketId })
+    .catch((error: unknown) => {
+      throw refusalFromB2(error, 'start');
+    });
+  return json({
+    uploadUrl: target.uploadUrl,
+    authorizationToken: target.authorizationToken,
+    fileName,
+    contentType: type.stored,
+    fileInfo,
+  });
+}
+
+function tooLargeForSmall(cap: number): Refusal {
+  return new Refusal(413, 'too_large', `Small files may be at most ${cap} bytes; use the large-file calls.`);
+}
+
+function decodedHeader(headers: Headers, name: string): string | undefined {
+  const raw = headers.get(name);
+  if (raw === null) return undefined;
+  const decoded = decodeB2(raw);
+  if (decoded === undefined) throw badRequest(`${name} is not percent-encoded UTF-8`);
+  return decoded;
+}
+
+function numberHeader(headers: Headers, name: string): number | undefined {
+  const raw = headers.get(name);
+  if (raw === null || raw.trim() === '') return undefined;
+  if (!/^\d{1,16}$/.test(raw.trim())) throw badRequest(`${name} must be ms since the epoch`);
+  return Number(raw.trim());
+}
+
+function infoHeader(headers: Headers): unknown {
+  const raw = decodedHeader(headers, 'X-B2up-Info');
+  if (raw === undefined || raw === '') return undefined;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw badRequest('X-B2up-Info must be percent-encoded JSON');
+  }
+}

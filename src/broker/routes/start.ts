@@ -1,0 +1,51 @@
+/** POST /uploads: start a large file (docs/broker-protocol.md#post-uploads). */
+import { Limits } from '../../b2/wire.js';
+import { refusalFromB2 } from '../b2-errors.js';
+import { normaliseContentType } from '../content-types.js';
+import { authenticate, type BrokerContext, checkSizeAndType, chooseName, takeStart } from '../context.js';
+import { buildFileInfo, checkHeaderBudget } from '../file-info.js';
+import { json, readJson } from '../http.js';
+import { byteSize, lastModified, optionalString, userName } from './fields.js';
+
+export async function startUpload(context: BrokerContext, request: Request): Promise<Response> {
+  const principal = await authenticate(context, request);
+  const body = await readJson(request);
+  const name = userName(body.name);
+  const size = byteSize(body.size, 'size', 1);
+  const type = normaliseContentType(optionalString(body.contentType, 'contentType'));
+  const modified = lastModified(body.lastModified);
+  checkSizeAndType(context, size, type.essence);
+
+  const fileName = await chooseName(context, principal, name, type.stored, size);
+  const fileInfo = buildFileInfo({
+    userName: name,
+    principalId: principal.id,
+    lastModified: modified,
+    info: body.info,
+  });
+  checkHeaderBudget(fileName, fileInfo);
+  await takeStart(context, principal);
+
+  const file = await context.client
+    .startLargeFile({ bucketId: context.target.bucketId, fileName, contentType: type.stored, fileInfo })
+    .catch((error: unknown) => {
+      throw refusalFromB2(error, 'start');
+    });
+  const uploadId = file.fileId ?? '';
+  const expiresAt = context.options.now() + context.options.tokenTtlMs;
+  const token = await context.tokens.sign({ uploadId, principalId: principal.id, fileName, size, expiresAt });
+  return json({ uploadId, token, fileName, partSize: partSize(context, size, body.partSize), expiresAt });
+}
+
+/**
+ * The client's proposal (or B2's recommendedPartSize) clamped to [minPartSize, maxPartSize] and raised
+ * until the file fits in 10,000 parts (reference §3.1).
+ */
+function partSize(context: BrokerContext, size: number, proposed: unknown): number {
+  const wanted =
+    typeof proposed === 'number' && Number.isSafeInteger(proposed) && proposed > 0
+      ? proposed
+      : context.target.recommendedPartSize;
+  const clamped = Math.min(Math.max(wanted, context.target.minPartSize), Limits.maxPartSize);
+  return Math.max(clamped, Math.ceil(size / Limits.maxParts));
+}

@@ -1,0 +1,146 @@
+/**
+ * The per-upload calls: part URLs, parts, finish, cancel (docs/broker-protocol.md). Each first
+ * proves, through the upload token, that the caller started this upload.
+ */
+import { type B2Error, isB2Error } from '../../b2/errors.js';
+import { Limits, type Part } from '../../b2/wire.js';
+import { refusalFromB2 } from '../b2-errors.js';
+import { type BrokerContext, uploadResult } from '../context.js';
+import { badRequest, Refusal } from '../errors.js';
+import { json, readJson } from '../http.js';
+import type { UploadClaims } from '../token.js';
+import { openUpload } from './session.js';
+
+/** Part URLs per call: enough for 16 parallel part uploads, few enough that one call stays quick. */
+const MAX_TARGETS = 16;
+const SHA1 = /^[0-9a-f]{40}$/i;
+
+const fromB2 = (error: unknown) => {
+  throw refusalFromB2(error, 'upload');
+};
+
+export async function partUrls(
+  context: BrokerContext,
+  request: Request,
+  uploadId: string,
+): Promise<Response> {
+  await openUpload(context, request, uploadId);
+  const { count } = await readJson(request);
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_TARGETS) {
+    throw badRequest(`count must be an integer from 1 to ${MAX_TARGETS}`);
+  }
+  // One b2_get_upload_part_url per target: B2 allows one request at a time per URL (reference §3.2).
+  const targets = await Promise.all(
+    Array.from({ length: count }, () => context.client.getUploadPartUrl({ fileId: uploadId }).catch(fromB2)),
+  );
+  return json({
+    targets: targets.map((t) => ({ uploadUrl: t.uploadUrl, authorizationToken: t.authorizationToken })),
+  });
+}
+
+export async function listParts(
+  context: BrokerContext,
+  request: Request,
+  uploadId: string,
+): Promise<Response> {
+  await openUpload(context, request, uploadId);
+  const parts = await storedParts(context, uploadId).catch(fromB2);
+  return json({
+    parts: parts.map((p) => ({
+      partNumber: p.partNumber,
+      contentLength: p.contentLength,
+      contentSha1: p.contentSha1,
+    })),
+  });
+}
+
+export async function finish(context: BrokerContext, request: Request, uploadId: string): Promise<Response> {
+  const claims = await openUpload(context, request, uploadId);
+  const partSha1Array = sha1List((await readJson(request)).partSha1Array);
+
+  let parts: Part[];
+  try {
+    parts = await storedParts(context, uploadId);
+  } catch (error) {
+    return finishedAlready(context, claims, error);
+  }
+  const problem = sizeProblem(context, claims, parts);
+  if (problem) {
+    // The parts can't make the file that was declared (and checked against the limits) at start:
+    // drop them so they stop costing storage, and tell the client (SPEC §3).
+    await context.client.cancelLargeFile({ fileId: uploadId }).catch(() => {});
+    throw new Refusal(409, 'size_mismatch', problem);
+  }
+  try {
+    return json(uploadResult(await context.client.finishLargeFile({ fileId: uploadId, partSha1Array })));
+  } catch (error) {
+    // A concurrent or earlier finish may have won: answer with its result.
+    return finishedAlready(context, claims, error);
+  }
+}
+
+export async function cancel(context: BrokerContext, request: Request, uploadId: string): Promise<Response> {
+  await openUpload(context, request, uploadId);
+  await context.client.cancelLargeFile({ fileId: uploadId }).catch(fromB2);
+  return json({ cancelled: true });
+}
+
+async function storedParts(context: BrokerContext, fileId: string): Promise<Part[]> {
+  const parts: Part[] = [];
+  for await (const part of context.client.iterateParts({ fileId, maxPartCount: Limits.listParts.max })) {
+    parts.push(part);
+  }
+  return parts.sort((a, b) => a.partNumber - b.partNumber);
+}
+
+function sizeProblem(context: BrokerContext, claims: UploadClaims, parts: Part[]): string | undefined {
+  const total = parts.reduce((sum, part) => sum + part.contentLength, 0);
+  if (total !== claims.size)
+    return `B2 holds ${total} bytes in ${parts.length} parts; ${claims.size} were declared.`;
+  if (total > context.options.maxFileSize)
+    return `The file is over the ${context.options.maxFileSize}-byte limit.`;
+  if (parts.length > Limits.maxParts)
+    return `B2 holds ${parts.length} parts; at most ${Limits.maxParts} make a file.`;
+  return undefined;
+}
+
+/**
+ * After B2 refused to list or finish an upload: if the file is finished under the token's name,
+ * that is the answer (a repeated finish); if B2 no longer knows it, 404; otherwise B2's refusal.
+ */
+async function finishedAlready(
+  context: BrokerContext,
+  claims: UploadClaims,
+  error: unknown,
+): Promise<Response> {
+  // 400 covers both "no such unfinished file" and "these parts don't make it" (missing_part,
+  // part_sha1_mismatch, too small): only the file's state tells them apart.
+  if (!isB2Error(error) || (error.status !== 400 && error.status !== 404))
+    throw refusalFromB2(error, 'upload');
+  let file: Awaited<ReturnType<BrokerContext['client']['getFileInfo']>>;
+  try {
+    file = await context.client.getFileInfo({ fileId: claims.uploadId });
+  } catch (lookup) {
+    throw refusalFromB2(lookup, 'upload');
+  }
+  if (file.action === 'upload' && file.fileName === claims.fileName) return json(uploadResult(file));
+  if (file.action === 'start') throw finishRefused(error);
+  throw refusalFromB2(error, 'upload');
+}
+
+/** B2 refused to finish a file that is still unfinished: the part SHA-1s or sizes are wrong. */
+function finishRefused(error: B2Error): Refusal {
+  return badRequest(
+    `B2 refused to finish: the parts don't match partSha1Array or are too small (${error.code})`,
+  );
+}
+
+function sha1List(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length < 1 || value.length > Limits.maxParts) {
+    throw badRequest(`partSha1Array must list 1 to ${Limits.maxParts} SHA-1s`);
+  }
+  if (!value.every((sha1) => typeof sha1 === 'string' && SHA1.test(sha1))) {
+    throw badRequest('partSha1Array entries must be 40 hex digits');
+  }
+  return value.map((sha1: string) => sha1.toLowerCase());
+}

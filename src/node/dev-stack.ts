@@ -1,0 +1,108 @@
+/**
+ * A whole local b2up back end in one call: the B2 emulator, a bucket whose CORS rules let the given
+ * origins upload, a bucket-restricted key (no writeKeys), and a broker holding that key, served on
+ * 127.0.0.1. `b2up dev`, `npm start` and the browser tests all run on it, so what they exercise is
+ * the same set-up a real deployment has, with the emulator in place of B2.
+ */
+import { createB2Client } from '../b2/client.js';
+import type { Capability } from '../b2/wire.js';
+import { browserUploadCorsRule, withBrowserUploadRule } from '../broker/bucket-cors.js';
+import { type BrokerOptions, createBroker } from '../broker/index.js';
+import { type ServedBroker, serveBroker } from '../broker/node.js';
+import { type Emulator, startEmulator } from '../emulator/index.js';
+
+export interface DevStackOptions {
+  /** Page origins allowed to upload (bucket CORS and broker CORS). Required. */
+  origins: string[];
+  /** Emulator port; default 0 (a free one). */
+  emulatorPort?: number;
+  /** Broker port; default 0 (a free one). */
+  brokerPort?: number;
+  /** Emulator data directory; default in memory. */
+  dataDir?: string;
+  /** absoluteMinimumPartSize of the emulator; default B2's 5,000,000. */
+  minPartSize?: number;
+  /** Bucket name; default `b2up-dev`. */
+  bucketName?: string;
+  /** The broker's login hook; default: `Authorization: Bearer <user>` names the user (dev only). */
+  authorize?: BrokerOptions['authorize'];
+  /** Anything else for createBroker (limits, name, …). */
+  broker?: Partial<Omit<BrokerOptions, 'b2' | 'authorize' | 'cors'>>;
+}
+
+export interface DevStack {
+  emulator: Emulator;
+  broker: ServedBroker;
+  /** What the SDK's `broker` option takes. */
+  brokerUrl: string;
+  bucketId: string;
+  bucketName: string;
+  /** A master-key client, for looking behind the broker's back (tests, the demo's file list). */
+  admin: ReturnType<typeof createB2Client>;
+  close(): Promise<void>;
+}
+
+const BROKER_CAPABILITIES: Capability[] = ['writeFiles', 'listFiles', 'readFiles'];
+
+/** Dev-only login: any bearer token is a user name. Never use this outside a local set-up. */
+export function bearerIsUser(request: Request): { id: string } | null {
+  const match = /^Bearer ([\w.@-]{1,64})$/.exec(request.headers.get('authorization') ?? '');
+  return match ? { id: match[1]! } : null;
+}
+
+export async function startDevStack(options: DevStackOptions): Promise<DevStack> {
+  const emulator = await startEmulator({
+    port: options.emulatorPort ?? 0,
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.minPartSize ? { minPartSize: options.minPartSize } : {}),
+  });
+  try {
+    const admin = createB2Client({
+      applicationKeyId: emulator.keyId,
+      applicationKey: emulator.key,
+      realm: emulator.url,
+    });
+    const bucketName = options.bucketName ?? 'b2up-dev';
+    const rule = browserUploadCorsRule(options.origins);
+    const [existing] = (await admin.listBuckets({ bucketName })).buckets;
+    const bucket = existing
+      ? await admin.updateBucket({
+          bucketId: existing.bucketId,
+          corsRules: withBrowserUploadRule(existing.corsRules, rule),
+        })
+      : await admin.createBucket({ bucketName, bucketType: 'allPrivate', corsRules: [rule] });
+    const key = await admin.createKey({
+      keyName: 'b2up-dev-broker',
+      capabilities: BROKER_CAPABILITIES,
+      bucketIds: [bucket.bucketId],
+    });
+    const broker = createBroker({
+      ...options.broker,
+      b2: {
+        applicationKeyId: key.applicationKeyId,
+        applicationKey: key.applicationKey,
+        bucket: bucketName,
+        realm: emulator.url,
+      },
+      authorize: options.authorize ?? bearerIsUser,
+      cors: { origins: options.origins },
+    });
+    const served = await serveBroker(broker, { port: options.brokerPort ?? 0 });
+    const basePath = options.broker?.basePath ?? '';
+    return {
+      emulator,
+      broker: served,
+      brokerUrl: `${served.url}${basePath}`,
+      bucketId: bucket.bucketId,
+      bucketName,
+      admin,
+      async close() {
+        await served.close();
+        await emulator.close();
+      },
+    };
+  } catch (error) {
+    await emulator.close();
+    throw error;
+  }
+}
