@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { lookup } from 'mrmime';
 import { createInlineHasher } from '../upload/hasher.js';
 import type { ResumeStore } from '../upload/resume-store.js';
-import type { TabLock } from '../upload/tab-lock.js';
+import { noTabLock } from '../upload/tab-lock.js';
 import { buildUploader, type Uploader, type UploaderOptions } from '../upload/uploader.js';
 import { createFileResumeStore } from './file-resume-store.js';
 
@@ -19,13 +19,6 @@ export interface NodeUploaderOptions extends Omit<UploaderOptions, 'resume' | 'h
   stateDirectory?: string | false;
 }
 
-// One Node process has no second tab to guard against; two processes on one file are the
-// user's choice, and the broker's part list keeps even that consistent.
-const noLock: TabLock = {
-  run: async (_key, _onWait, task) => ({ ran: true, value: await task() }),
-  announce() {},
-};
-
 /**
  * The browser engine in Node 20+: hashing in this thread (hash-wasm), part bodies as Blobs from
  * `fs.openAsBlob` (streamed from disk, never read whole), resume records on disk.
@@ -36,7 +29,9 @@ export function createNodeUploader(options: NodeUploaderOptions): Uploader {
     stateDirectory === false ? false : createFileResumeStore(stateDirectory ?? defaultStateDirectory());
   return buildUploader(
     { ...rest, resume, hasher: createInlineHasher() },
-    { tabLock: noLock, connectivity: { isOnline: () => true, whenOnline: async () => {} } },
+    // One Node process has no second tab to guard against; two processes on one file are the
+    // user's choice, and the broker's part list keeps even that consistent.
+    { tabLock: noTabLock, connectivity: { isOnline: () => true, whenOnline: async () => {} } },
   );
 }
 

@@ -36,6 +36,8 @@ export interface RunSettings {
   onFileChanged: 'restart' | 'fail';
   /** How long a resume record is kept, in ms. */
   resumeTtlMs: number;
+  /** A part request with no progress for this long is abandoned and retried on a fresh URL. */
+  stallTimeoutMs: number;
   retry: ResolvedRetryOptions;
 }
 

@@ -1,6 +1,6 @@
 import { isB2Error } from '../b2/errors.js';
 import { backoffDelay, decideUploadRetry } from '../b2/retry.js';
-import type { StoredPart, UploadResult, UploadSession } from './broker-client.js';
+import type { PartTarget, StoredPart, UploadResult, UploadSession } from './broker-client.js';
 import { brokerCall, pausable, type RunContext, toUploadError } from './context.js';
 import { UploadError } from './errors.js';
 import { fingerprint } from './fingerprint.js';
@@ -26,12 +26,13 @@ export async function runLargeUpload(context: RunContext): Promise<UploadResult>
       throw unreadable(error);
     }),
   );
-  const outcome = await deps.tabLock.run(
+  return deps.tabLock.run(
     key,
     () => context.setState('waiting'),
-    async () => {
+    async (waited) => {
       context.setState('preparing');
-      const prepared = await prepare(context, key);
+      const prepared = await prepare(context, key, waited);
+      if ('finished' in prepared) return prepared.finished;
       context.session(prepared.session, key);
       context.setState('uploading');
       await sendMissingParts(context, prepared);
@@ -40,20 +41,37 @@ export async function runLargeUpload(context: RunContext): Promise<UploadResult>
       const result = await brokerCall(context, (signal) =>
         deps.broker.finish(prepared.session, partSha1Array, signal),
       );
-      await deps.resumeStore.delete(key);
+      // Still inside the tab lock: a tab waiting on this file reads the marker when it gets the
+      // lock and takes this result instead of uploading the file again. The marker holds no token.
+      await deps.resumeStore.set({
+        ...prepared.record,
+        token: '',
+        parts: [],
+        finished: result,
+        updatedAt: deps.now(),
+        expiresAt: deps.now() + FINISHED_MARKER_TTL_MS,
+      });
       return result;
     },
     context.cancelSignal,
   );
-  if (!outcome.ran) return outcome.finishedElsewhere;
-  deps.tabLock.announce(key, outcome.value);
-  return outcome.value;
 }
 
-async function prepare(context: RunContext, key: string): Promise<Prepared> {
+/** How long a finished upload's marker answers tabs that waited for it. */
+const FINISHED_MARKER_TTL_MS = 10 * 60 * 1000;
+
+async function prepare(
+  context: RunContext,
+  key: string,
+  waited: boolean,
+): Promise<Prepared | { finished: UploadResult }> {
   const { deps } = context;
   const record = await deps.resumeStore.get(key);
-  if (record) {
+  if (record?.finished) {
+    // Another tab finished this very file while we waited for it. Without that wait, a marker is
+    // just history: picking the same file again is a new upload.
+    if (waited) return { finished: record.finished };
+  } else if (record) {
     const resumed = await tryResume(context, record);
     if (resumed) return resumed;
   }
@@ -214,11 +232,15 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
   const stop = new AbortController();
 
   const sendOne = async (n: number, sha1: string) => {
+    // After a 429 the URL is fine but B2 asked this token to wait Retry-After: it stays with this
+    // part (not the shared pool, where another slot could use it at once) until the wait is over.
+    let held: PartTarget | undefined;
     for (let failures = 0; ; ) {
       try {
         await pausable(context, async (segment) => {
           const signal = AbortSignal.any([segment, stop.signal]);
-          const target = await pool.take(signal);
+          const target = held ?? (await pool.take(signal));
+          held = undefined;
           try {
             await sendPart({
               target,
@@ -227,6 +249,7 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
               sha1,
               send: deps.send,
               signal,
+              stallTimeoutMs: settings.stallTimeoutMs,
               onProgress: (loaded) => {
                 progress.inFlight(n, loaded);
                 context.changed();
@@ -235,9 +258,9 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
             pool.give(target);
           } catch (error) {
             progress.dropped(n);
-            // 429 keeps its URL; every other failure (and an abort, whose request B2 may still be
-            // reading) throws the URL away.
-            if (isB2Error(error) && error.status === 429) pool.give(target);
+            // 429 keeps its URL for this part's next attempt; every other failure (and an abort,
+            // whose request B2 may still be reading) throws the URL away.
+            if (isB2Error(error) && error.status === 429) held = target;
             throw error;
           }
         });

@@ -12,6 +12,8 @@ export interface SendPartRequest {
   send: Send;
   signal?: AbortSignal;
   onProgress?: (loaded: number) => void;
+  /** See SendRequest.stallTimeoutMs. */
+  stallTimeoutMs?: number;
 }
 
 /**
@@ -30,6 +32,7 @@ export async function sendPart(request: SendPartRequest): Promise<Part> {
     body: request.body,
     signal: request.signal,
     onProgress: request.onProgress,
+    stallTimeoutMs: request.stallTimeoutMs,
   });
   if (response.status === 200) {
     const part = parseJson<Part>(response.text);

@@ -1,4 +1,5 @@
 import { createStore, del, entries, get, set, type UseStore } from 'idb-keyval';
+import type { UploadResult } from './broker-client.js';
 
 /**
  * What b2up remembers of an unfinished large upload: a few hundred bytes, never file bytes.
@@ -19,6 +20,11 @@ export interface ResumeRecord {
   partSize: number;
   /** Parts this client saw confirmed, with their SHA-1. */
   parts: { n: number; sha1: string }[];
+  /**
+   * Set, for a few minutes, once the upload finished: tells a tab that waited on this file that it
+   * is done (see tab-lock.ts). Such a record is not pending and can't be resumed.
+   */
+  finished?: UploadResult;
   createdAt: number;
   updatedAt: number;
   expiresAt: number;

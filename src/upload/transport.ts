@@ -13,6 +13,12 @@ export interface SendRequest {
   body: Blob;
   signal?: AbortSignal | undefined;
   onProgress?: ((loaded: number) => void) | undefined;
+  /**
+   * Abandon the request when no upload progress and no answer came for this long (ms): a stalled
+   * connection fails as a `timeout` (status 0), which the retry rules answer with a fresh URL.
+   * Default: no limit.
+   */
+  stallTimeoutMs?: number | undefined;
 }
 
 export interface SendResponse {
@@ -42,11 +48,24 @@ function sendWithXhr(request: SendRequest): Promise<SendResponse> {
     for (const [name, value] of Object.entries(request.headers)) xhr.setRequestHeader(name, value);
     const onAbort = () => xhr.abort();
     request.signal?.addEventListener('abort', onAbort, { once: true });
-    const settle = () => request.signal?.removeEventListener('abort', onAbort);
-    if (request.onProgress) {
-      const onProgress = request.onProgress;
-      xhr.upload.onprogress = (event) => onProgress(event.loaded);
-    }
+    // XHR's own `timeout` bounds the whole request, which a big part on a slow link may rightly
+    // exceed; what must end is a connection where nothing moves, so the timer restarts on progress.
+    const stall = stallTimer(request.stallTimeoutMs, () => {
+      xhr.onabort = null;
+      xhr.abort();
+      settle();
+      reject(noAnswer('timeout', `no progress for ${request.stallTimeoutMs} ms`));
+    });
+    const settle = () => {
+      stall.stop();
+      request.signal?.removeEventListener('abort', onAbort);
+    };
+    xhr.upload.onprogress = (event) => {
+      stall.restart();
+      request.onProgress?.(event.loaded);
+    };
+    // Once the body is out the server still reads the last bytes and checks the SHA-1.
+    xhr.upload.onload = () => stall.restart();
     xhr.onload = () => {
       settle();
       resolve({
@@ -68,7 +87,24 @@ function sendWithXhr(request: SendRequest): Promise<SendResponse> {
       reject(noAnswer('aborted', 'request aborted'));
     };
     xhr.send(request.body);
+    stall.restart();
   });
+}
+
+/** A restartable one-shot timer; `ms` undefined or not positive means never. */
+function stallTimer(ms: number | undefined, onStall: () => void) {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stop = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+  };
+  return {
+    stop,
+    restart() {
+      stop();
+      if (ms !== undefined && ms > 0) timer = setTimeout(onStall, ms);
+    },
+  };
 }
 
 async function sendWithFetch(request: SendRequest): Promise<SendResponse> {

@@ -32,6 +32,11 @@ export interface UploaderOptions {
   onFileChanged?: 'restart' | 'fail';
   /** How long an unfinished upload can be resumed, in ms. Default 24 h (the broker's token may end it sooner). */
   resumeTtlMs?: number;
+  /**
+   * A part request that makes no progress (no bytes sent, no answer) for this long, in ms, is
+   * abandoned and retried on a fresh part URL, as B2 asks for timeouts. Default 60 s.
+   */
+  stallTimeoutMs?: number;
   /** Part-upload retry tuning. Default: 5 attempts per part, 1 s first backoff, ×1.5, 64 s cap. */
   retry?: RetryOptions;
   /** SHA-1 hashing; default Web Workers (hash-wasm via comlink), or in-thread where Workers don't exist. */
@@ -82,6 +87,7 @@ export function buildUploader(options: UploaderOptions, overrides: Partial<Uploa
     wholeFileSha1: options.wholeFileSha1 ?? false,
     onFileChanged: options.onFileChanged ?? 'restart',
     resumeTtlMs: options.resumeTtlMs ?? 24 * 60 * 60 * 1000,
+    stallTimeoutMs: options.stallTimeoutMs ?? 60_000,
     retry: resolveRetryOptions(options.retry),
   };
   let config: Promise<BrokerConfig> | undefined;
@@ -118,17 +124,19 @@ export function buildUploader(options: UploaderOptions, overrides: Partial<Uploa
     upload: (file, uploadOptions = {}) => new Upload(file, uploadOptions, lazyDeps(), settings, run),
     async pending() {
       const records = await resumeStore.list();
-      return records.map((record) => ({
-        key: record.key,
-        name: record.name,
-        size: record.size,
-        type: record.type,
-        lastModified: record.lastModified,
-        bytesDone: Math.min(record.size, record.parts.length * record.partSize),
-        startedAt: record.createdAt,
-        updatedAt: record.updatedAt,
-        expiresAt: record.expiresAt,
-      }));
+      return records
+        .filter((record) => !record.finished)
+        .map((record) => ({
+          key: record.key,
+          name: record.name,
+          size: record.size,
+          type: record.type,
+          lastModified: record.lastModified,
+          bytesDone: Math.min(record.size, record.parts.length * record.partSize),
+          startedAt: record.createdAt,
+          updatedAt: record.updatedAt,
+          expiresAt: record.expiresAt,
+        }));
     },
     get resumable() {
       return resumeStore.persistent;

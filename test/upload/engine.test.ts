@@ -4,7 +4,7 @@ import type { UploadDeps } from '../../src/upload/context.js';
 import { isUploadError } from '../../src/upload/errors.js';
 import { createInlineHasher } from '../../src/upload/hasher.js';
 import { createMemoryResumeStore, type ResumeStore } from '../../src/upload/resume-store.js';
-import type { TabLock } from '../../src/upload/tab-lock.js';
+import { noTabLock, type TabLock } from '../../src/upload/tab-lock.js';
 import type { UploadSnapshot } from '../../src/upload/upload.js';
 import { buildUploader, type UploaderOptions } from '../../src/upload/uploader.js';
 import { createFakeB2, sha1 } from './fake-b2.js';
@@ -12,20 +12,17 @@ import { createFakeB2, sha1 } from './fake-b2.js';
 // Unit tests of the engine's logic against an in-memory fake (test/upload/fake-b2.ts). The same
 // flows run for real against the broker and emulator in the integration and browser suites.
 
-const noLock: TabLock = {
-  run: async (_key, _wait, task) => ({ ran: true, value: await task() }),
-  announce() {},
-};
 const instantRetry = { sleep: async () => {}, random: () => 0.5 };
 
 function setup(
   fake = createFakeB2(),
   store: ResumeStore = createMemoryResumeStore(),
   options: Partial<UploaderOptions> = {},
+  tabLock: TabLock = noTabLock,
 ) {
   const overrides: Partial<UploadDeps> = {
     send: fake.send,
-    tabLock: noLock,
+    tabLock,
     connectivity: { isOnline: () => true, whenOnline: async () => {} },
   };
   const uploader = buildUploader(
@@ -131,14 +128,19 @@ describe('upload engine', () => {
     const sentBefore = fake.stats.partBytes;
     expect((await store.list()).length).toBe(1);
 
-    const second = setup(fake, store).uploader.upload(file(bytes));
+    const resumer = setup(fake, store).uploader;
+    const second = resumer.upload(file(bytes));
     const result = await second.done;
     expect(second.snapshot().resumed).toBe(true);
     expect(fake.assembled(result.fileId).equals(bytes)).toBe(true);
     const resent = fake.stats.partBytes - sentBefore;
     // 9 parts; at least 4 were done, at most one more was in flight when paused.
     expect(resent).toBeLessThanOrEqual(5 * 1000);
-    expect(await store.list()).toEqual([]);
+    expect(await resumer.pending()).toEqual([]);
+    // What stays is a token-less "finished" marker for tabs that waited on this file.
+    expect((await store.list()).map((record) => [record.token, record.finished?.fileId])).toEqual([
+      ['', result.fileId],
+    ]);
   });
 
   it('never finishes a changed file as the old upload: restarts, or fails with file_changed', async () => {
@@ -194,7 +196,26 @@ describe('upload engine', () => {
     expect(second.snapshot().state).toBe('cancelled');
     expect((await second.done.catch((e) => e)).code).toBe('aborted');
     expect(fake.stats.cancels).toBe(1);
-    expect(await store.list()).toEqual([]);
+    expect(await uploader.pending()).toEqual([]);
+    expect((await store.list()).every((record) => record.finished)).toBe(true);
+  });
+
+  it("a tab that waited for the same file takes the other tab's result; without waiting it's a new upload", async () => {
+    const fake = createFakeB2();
+    const store = createMemoryResumeStore();
+    const bytes = randomBytes(5000);
+    const first = await setup(fake, store).uploader.upload(file(bytes)).done;
+    const waitedLock: TabLock = {
+      run: (_key, onWait, task) => {
+        onWait();
+        return task(true);
+      },
+    };
+    const waiter = setup(fake, store, {}, waitedLock).uploader.upload(file(bytes));
+    expect(await waiter.done).toEqual(first);
+    expect(fake.uploads.size).toBe(1);
+    const again = await setup(fake, store).uploader.upload(file(bytes)).done;
+    expect(again.fileId).not.toBe(first.fileId);
   });
 
   it('lists pending uploads from the resume store', async () => {

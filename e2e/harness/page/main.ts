@@ -7,22 +7,30 @@
  * add it to `modules` below.
  */
 import { wrap } from 'comlink';
+import * as sdk from '../../../src/index.js';
 import * as hasher from '../../../src/upload/hasher.js';
 import type { HashWorkerApi } from '../../../workers/hash-worker.js';
 import { deterministicBlocks } from '../data.js';
+import { createReliabilityDriver } from './reliability.js';
+import * as uploadDriver from './uploads.js';
 
-const modules = { hasher };
+const modules = { hasher, sdk };
 
 /** Server URLs and other settings a spec passed in the page URL (`?broker=…&emulator=…`). */
 const params: Record<string, string> = Object.fromEntries(new URLSearchParams(location.search));
 
 /** A `size`-byte File of deterministic bytes (see ../data.ts), built block by block. */
-function deterministicFile(seed: number, size: number, name = `seed-${seed}.bin`): File {
+function deterministicFile(
+  seed: number,
+  size: number,
+  name = `seed-${seed}.bin`,
+  lastModified = 1_700_000_000_000,
+): File {
   const parts: Blob[] = [];
   // Each block becomes a Blob at once, so its bytes move to the browser's blob store and the
   // typed array can be collected: the page never holds the file twice in JS memory.
   for (const block of deterministicBlocks(seed, size)) parts.push(new Blob([block]));
-  return new File(parts, name, { type: 'application/octet-stream' });
+  return new File(parts, name, { type: 'application/octet-stream', lastModified });
 }
 
 /** The File the user last picked in the page's `<input type=file id=file-input>`. */
@@ -53,8 +61,23 @@ export type Settled<T> =
   | { ok: true; value: T }
   | { ok: false; error: { name: string; message: string; code: unknown } };
 
+/** Upload driver bound to this page's `?broker=` (see ./uploads.ts). */
+const uploads = {
+  start: (options: Omit<uploadDriver.StartOptions, 'file'> & { file: File | 'picked' }) =>
+    uploadDriver.start(params, { ...options, file: options.file === 'picked' ? pickedFile() : options.file }),
+  uploader: (user?: string) => uploadDriver.uploaderFor(params, user),
+  snapshot: uploadDriver.snapshot,
+  finished: uploadDriver.finished,
+  pause: uploadDriver.pause,
+  resume: uploadDriver.resume,
+  cancel: uploadDriver.cancel,
+};
+
 const api = {
   ...modules,
+  uploads,
+  /** Shared-uploader driver for the reliability suites (see ./reliability.ts). */
+  reliability: createReliabilityDriver(params),
   params,
   deterministicFile,
   pickedFile,

@@ -1,0 +1,259 @@
+/**
+ * Resumable browser uploads, for real: the SDK in Chromium (workers, IndexedDB, Web Locks, XHR)
+ * against the broker and the B2 emulator over HTTP on 127.0.0.1. Every finished file is downloaded
+ * back and its SHA-1 compared with the source.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import {
+  deterministicSha1,
+  expect,
+  MiB,
+  partBytesReceived,
+  requests,
+  storedSha1,
+  test,
+  unfinishedLargeFiles,
+  writeFileOnDisk,
+} from './stack.js';
+
+type Snapshot = Awaited<ReturnType<Window['b2upTest']['uploads']['finished']>>;
+type StartOptions = Parameters<Window['b2upTest']['uploads']['start']>[0]['uploader'];
+
+function startPicked(page: Page, uploader: StartOptions = {}): Promise<string> {
+  return page.evaluate(
+    (options) => window.b2upTest.uploads.start({ file: 'picked', uploader: options }),
+    uploader,
+  );
+}
+
+function finished(page: Page, id: string): Promise<Snapshot> {
+  return page.evaluate((uploadId) => window.b2upTest.uploads.finished(uploadId), id);
+}
+
+function untilPartsDone(page: Page, id: string, parts: number): Promise<unknown> {
+  return page.waitForFunction(
+    ([uploadId, n]) => window.b2upTest.uploads.snapshot(uploadId as string).partsDone >= (n as number),
+    [id, parts] as const,
+  );
+}
+
+test('a small file goes through the broker in one verified request', async ({ page, openStack, stack }) => {
+  await openStack();
+  const size = 1_500_000; // below the broker's smallFileMaxSize (2 × the 1 MB minimum part)
+  const id = await page.evaluate(
+    (bytes) =>
+      window.b2upTest.uploads.start({ file: window.b2upTest.deterministicFile(1, bytes, 'small.bin') }),
+    size,
+  );
+  const result = await finished(page, id);
+  expect(result.error).toBeUndefined();
+  expect(result.state).toBe('done');
+  expect(result.result?.contentSha1).toBe(deterministicSha1(1, size));
+  expect(await storedSha1(stack, result.result!.fileId)).toBe(deterministicSha1(1, size));
+  expect(requests(stack, 'b2_upload_file')).toBe(1);
+  expect(requests(stack, 'b2_start_large_file')).toBe(0);
+});
+
+test('a 300 MB file uploads in parallel parts and downloads back identical', async ({
+  page,
+  openStack,
+  stack,
+  filesDir,
+}) => {
+  test.setTimeout(300_000);
+  const file = await writeFileOnDisk(join(filesDir, 'big.bin'), 2, 300 * 1_000_000 + 123);
+  await openStack();
+  await page.setInputFiles('#file-input', file.path);
+  const id = await startPicked(page, { partSize: 8 * MiB, concurrency: 4 });
+  const result = await finished(page, id);
+  expect(result.error).toBeUndefined();
+  expect(result.state).toBe('done');
+  expect(result.partsTotal).toBe(Math.ceil((300 * 1_000_000 + 123) / (8 * MiB)));
+  expect(result.bytesSent).toBe(result.bytesTotal);
+  expect(result.backwards).toBe(0);
+  expect(await storedSha1(stack, result.result!.fileId)).toBe(file.sha1);
+  expect(stack.emulator.counters.snapshot().totals.tokenConflicts).toBe(0);
+  expect(await unfinishedLargeFiles(stack)).toEqual([]);
+});
+
+test('pause stops sending until resume; the upload then completes', async ({
+  page,
+  openStack,
+  stack,
+  filesDir,
+}) => {
+  const file = await writeFileOnDisk(join(filesDir, 'pause.bin'), 3, 48 * MiB);
+  await openStack();
+  await page.setInputFiles('#file-input', file.path);
+  const id = await startPicked(page, { partSize: 4 * MiB, concurrency: 2 });
+  await untilPartsDone(page, id, 2);
+  await page.evaluate((uploadId) => window.b2upTest.uploads.pause(uploadId), id);
+  expect((await page.evaluate((uploadId) => window.b2upTest.uploads.snapshot(uploadId), id)).state).toBe(
+    'paused',
+  );
+  // Let the aborted requests settle, then watch a quiet window: nothing may be sent while paused.
+  await page.waitForTimeout(300);
+  const whilePaused = partBytesReceived(stack);
+  await page.waitForTimeout(1000);
+  expect(partBytesReceived(stack)).toBe(whilePaused);
+  await page.evaluate((uploadId) => window.b2upTest.uploads.resume(uploadId), id);
+  const result = await finished(page, id);
+  expect(result.state).toBe('done');
+  expect(result.backwards).toBe(0);
+  expect(await storedSha1(stack, result.result!.fileId)).toBe(file.sha1);
+});
+
+test('cancel leaves no unfinished large file and no resume record', async ({
+  page,
+  openStack,
+  stack,
+  filesDir,
+}) => {
+  const file = await writeFileOnDisk(join(filesDir, 'cancel.bin'), 4, 48 * MiB);
+  await openStack();
+  await page.setInputFiles('#file-input', file.path);
+  const id = await startPicked(page, { partSize: 4 * MiB, concurrency: 2 });
+  await untilPartsDone(page, id, 1);
+  expect(await unfinishedLargeFiles(stack)).toHaveLength(1);
+  await page.evaluate((uploadId) => window.b2upTest.uploads.cancel(uploadId), id);
+  const result = await finished(page, id);
+  expect(result.state).toBe('cancelled');
+  expect(result.error?.code).toBe('aborted');
+  expect(await unfinishedLargeFiles(stack)).toEqual([]);
+  expect(await page.evaluate(() => window.b2upTest.uploads.uploader().pending())).toEqual([]);
+});
+
+test('after a reload the same file resumes: only the parts in flight are sent twice', async ({
+  page,
+  openStack,
+  stack,
+  filesDir,
+}) => {
+  const size = 64 * MiB;
+  const partSize = 4 * MiB;
+  const concurrency = 2;
+  const file = await writeFileOnDisk(join(filesDir, 'reload.bin'), 5, size);
+  await openStack();
+  await page.setInputFiles('#file-input', file.path);
+  const first = await startPicked(page, { partSize, concurrency });
+  await untilPartsDone(page, first, 5);
+  await page.reload();
+  await page.waitForFunction(() => window.b2upTest?.ready === true);
+
+  const pending = await page.evaluate(() => window.b2upTest.uploads.uploader().pending());
+  expect(pending).toHaveLength(1);
+  expect(pending[0]).toMatchObject({ name: 'reload.bin', size });
+  expect(pending[0]!.bytesDone).toBeGreaterThanOrEqual(5 * partSize);
+
+  await page.setInputFiles('#file-input', file.path);
+  const second = await startPicked(page, { partSize, concurrency });
+  const result = await finished(page, second);
+  expect(result.state).toBe('done');
+  expect(result.resumed).toBe(true);
+  expect(await storedSha1(stack, result.result!.fileId)).toBe(file.sha1);
+  // Every byte once, plus at most the parts that were in flight when the page went away.
+  expect(partBytesReceived(stack)).toBeLessThanOrEqual(size + concurrency * partSize);
+  expect(requests(stack, 'b2_start_large_file')).toBe(1);
+  expect(await page.evaluate(() => window.b2upTest.uploads.uploader().pending())).toEqual([]);
+});
+
+test('a different file with the same name, size and date is never finished as the old upload', async ({
+  page,
+  openStack,
+  stack,
+  filesDir,
+}) => {
+  const size = 24 * MiB;
+  const original = await writeFileOnDisk(join(filesDir, 'same.bin'), 6, size);
+  await openStack();
+  await page.setInputFiles('#file-input', original.path);
+  const first = await startPicked(page, { partSize: 2 * MiB, concurrency: 1 });
+  await untilPartsDone(page, first, 3);
+  await page.reload();
+  await page.waitForFunction(() => window.b2upTest?.ready === true);
+  const [oldUploadId] = await unfinishedLargeFiles(stack);
+  expect(oldUploadId).toBeDefined();
+
+  // Other bytes from the start: another fingerprint, so a new upload.
+  await mkdir(join(filesDir, 'elsewhere'));
+  const other = await writeFileOnDisk(join(filesDir, 'elsewhere', 'same.bin'), 7, size);
+  await page.setInputFiles('#file-input', other.path);
+  const fresh = await finished(page, await startPicked(page, { partSize: 2 * MiB }));
+  expect(fresh.state).toBe('done');
+  expect(fresh.resumed).toBe(false);
+  expect(fresh.result!.fileId).not.toBe(oldUploadId);
+  expect(await storedSha1(stack, fresh.result!.fileId)).toBe(other.sha1);
+  expect(await unfinishedLargeFiles(stack)).toContain(oldUploadId);
+
+  // Same first 64 KiB, a part B2 already holds changed: caught by re-hashing, never finished as the old upload.
+  const changed = await writeFileOnDisk(join(filesDir, 'same.bin'), 6, size, (offset, block) => {
+    const target = 3 * MiB; // inside part 2 (2-4 MiB), which the first run stored
+    if (target >= offset && target < offset + block.length) block[target - offset]! ^= 0xff;
+  });
+  await page.setInputFiles('#file-input', changed.path);
+  const restarted = await finished(page, await startPicked(page, { partSize: 2 * MiB }));
+  expect(restarted.state).toBe('done');
+  expect(restarted.resumed).toBe(false);
+  expect(restarted.result!.fileId).not.toBe(oldUploadId);
+  expect(await storedSha1(stack, restarted.result!.fileId)).toBe(changed.sha1);
+  // The old large file was cancelled, not finished.
+  expect(await unfinishedLargeFiles(stack)).not.toContain(oldUploadId);
+  await expect(stack.admin.getFileInfo({ fileId: oldUploadId! })).rejects.toMatchObject({ status: 404 });
+});
+
+test('B2 faults on parts (503, 429 + Retry-After, 401 expired, reset mid-part) are survived', async ({
+  page,
+  openStack,
+  stack,
+  filesDir,
+}) => {
+  const file = await writeFileOnDisk(join(filesDir, 'faults.bin'), 8, 32 * MiB);
+  await openStack();
+  const faults = stack.emulator.faults;
+  faults.add({ endpoints: ['b2_upload_part'], fault: '503' });
+  faults.add({ endpoints: ['b2_upload_part'], fault: '429', skip: 1 });
+  faults.add({ endpoints: ['b2_upload_part'], fault: 'expired_token', skip: 2 });
+  faults.add({
+    endpoints: ['b2_upload_part'],
+    fault: { kind: 'reset_mid_body', afterBytes: 200_000 },
+    skip: 3,
+  });
+  await page.setInputFiles('#file-input', file.path);
+  const result = await finished(page, await startPicked(page, { partSize: 2 * MiB, concurrency: 3 }));
+  expect(result.error).toBeUndefined();
+  expect(result.state).toBe('done');
+  expect(result.backwards).toBe(0);
+  expect(await storedSha1(stack, result.result!.fileId)).toBe(file.sha1);
+  const injected = faults.history().map((fault) => fault.kind);
+  expect(injected).toHaveLength(4);
+  expect(stack.emulator.counters.snapshot().totals.tokenConflicts).toBe(0);
+});
+
+test('two tabs with the same file: only one uploads, both see the result', async ({
+  page,
+  context,
+  openStack,
+  stack,
+  filesDir,
+}) => {
+  const file = await writeFileOnDisk(join(filesDir, 'tabs.bin'), 9, 24 * MiB);
+  const other = await context.newPage();
+  await openStack(page);
+  await openStack(other);
+  await page.setInputFiles('#file-input', file.path);
+  await other.setInputFiles('#file-input', file.path);
+  const [a, b] = await Promise.all([
+    startPicked(page, { partSize: 2 * MiB, concurrency: 2 }),
+    startPicked(other, { partSize: 2 * MiB, concurrency: 2 }),
+  ]);
+  const [first, second] = await Promise.all([finished(page, a), finished(other, b)]);
+  expect(first.state).toBe('done');
+  expect(second.state).toBe('done');
+  expect(second.result!.fileId).toBe(first.result!.fileId);
+  expect(requests(stack, 'b2_start_large_file')).toBe(1);
+  expect(partBytesReceived(stack)).toBeLessThanOrEqual(24 * MiB + 2 * 2 * MiB);
+  expect(await storedSha1(stack, first.result!.fileId)).toBe(file.sha1);
+  await other.close();
+});
