@@ -73,9 +73,27 @@ test('a 300 MB file uploads in parallel parts and downloads back identical', asy
   expect(result.partsTotal).toBe(Math.ceil((300 * 1_000_000 + 123) / (8 * MiB)));
   expect(result.bytesSent).toBe(result.bytesTotal);
   expect(result.backwards).toBe(0);
+  // XHR upload progress: the bar moves while parts are in flight, not only when one completes.
+  expect(result.withinPart).toBeGreaterThan(result.partsTotal);
   expect(await storedSha1(stack, result.result!.fileId)).toBe(file.sha1);
   expect(stack.emulator.counters.snapshot().totals.tokenConflicts).toBe(0);
   expect(await unfinishedLargeFiles(stack)).toEqual([]);
+});
+
+test('with wholeFileSha1 the file carries large_file_sha1 of its bytes', async ({
+  page,
+  openStack,
+  stack,
+  filesDir,
+}) => {
+  const file = await writeFileOnDisk(join(filesDir, 'whole.bin'), 12, 20 * MiB + 7);
+  await openStack();
+  await page.setInputFiles('#file-input', file.path);
+  const result = await finished(page, await startPicked(page, { partSize: 4 * MiB, wholeFileSha1: true }));
+  expect(result.state).toBe('done');
+  const info = await stack.admin.getFileInfo({ fileId: result.result!.fileId });
+  expect(info.fileInfo.large_file_sha1).toBe(file.sha1);
+  expect(await storedSha1(stack, result.result!.fileId)).toBe(file.sha1);
 });
 
 test('pause stops sending until resume; the upload then completes', async ({

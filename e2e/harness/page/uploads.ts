@@ -18,12 +18,15 @@ export interface PlainSnapshot extends Omit<UploadSnapshot, 'error'> {
   error: { code: string; message: string; status: number | undefined } | undefined;
   /** How often bytesSent went down between two progress events (must stay 0). */
   backwards: number;
+  /** Progress events that moved bytesSent while no part completed: progress finer than a part. */
+  withinPart: number;
 }
 
 interface Tracked {
   upload: Upload;
   uploader: sdk.Uploader;
   backwards: number;
+  withinPart: number;
 }
 
 const tracked = new Map<string, Tracked>();
@@ -43,11 +46,14 @@ export function uploaderFor(
 export function start(params: Record<string, string>, options: StartOptions): string {
   const uploader = uploaderFor(params, options.user, options.uploader);
   let last = 0;
-  const entry: Tracked = { upload: undefined as unknown as Upload, uploader, backwards: 0 };
+  let lastParts = 0;
+  const entry: Tracked = { upload: undefined as unknown as Upload, uploader, backwards: 0, withinPart: 0 };
   entry.upload = uploader.upload(options.file, {
     onProgress: (snapshot) => {
       if (snapshot.bytesSent < last) entry.backwards += 1;
+      if (snapshot.bytesSent > last && snapshot.partsDone === lastParts) entry.withinPart += 1;
       last = snapshot.bytesSent;
+      lastParts = snapshot.partsDone;
     },
   });
   tracked.set(entry.upload.id, entry);
@@ -61,11 +67,12 @@ function get(id: string): Tracked {
 }
 
 export function snapshot(id: string): PlainSnapshot {
-  const { upload, backwards } = get(id);
+  const { upload, backwards, withinPart } = get(id);
   const { error, ...rest } = upload.snapshot();
   return {
     ...rest,
     backwards,
+    withinPart,
     error: error ? { code: error.code, message: error.message, status: error.status } : undefined,
   };
 }
