@@ -44,7 +44,7 @@ export const test = harnessTest.extend<StackFixtures, { stack: DevStack }>({
       await target.waitForFunction(() => window.b2upTest?.ready === true);
     });
   },
-  // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern.
+  // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern.
   filesDir: async ({}, use) => {
     const dir = await mkdtemp(join(tmpdir(), 'b2up-e2e-files-'));
     try {

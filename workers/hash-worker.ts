@@ -6,15 +6,17 @@
  */
 import { expose } from 'comlink';
 import { createSHA1, type IHasher } from 'hash-wasm';
-import { type Sha1Result, sha1OfBlob } from '../src/upload/hasher-core.js';
+import { type ReadBuffer, type Sha1Result, sha1OfBlob, sha1WithWebCrypto } from '../src/upload/hasher-core.js';
 
 /** What the worker exposes over comlink. Every method resolves; failures come back as data. */
 export interface HashWorkerApi {
   /**
-   * SHA-1 of `blob`, read in `chunkSize` slices. `jobId` names the job for `abort()`. Jobs run one at
-   * a time in arrival order: they share one WASM hasher instance.
+   * SHA-1 of `blob`. Blobs up to `wholeReadMaxSize` bytes (default 0: none) are read whole and
+   * hashed with WebCrypto; bigger ones are read in `chunkSize` slices through hash-wasm. `jobId`
+   * names the job for `abort()`. Jobs run one at a time in arrival order: they share one WASM
+   * hasher instance.
    */
-  sha1(jobId: number, blob: Blob, chunkSize: number): Promise<Sha1Result>;
+  sha1(jobId: number, blob: Blob, chunkSize: number, wholeReadMaxSize?: number): Promise<Sha1Result>;
   /** Stop job `jobId` at its next chunk boundary; it then resolves `{ok:false, code:'aborted'}`. */
   abort(jobId: number): void;
 }
@@ -26,10 +28,16 @@ function createHashWorker(): HashWorkerApi {
   const abortedJobs = new Set<number>();
   const liveJobs = new Set<number>();
   let previous: Promise<unknown> = Promise.resolve();
+  // Jobs run one at a time, so one buffer serves every WebCrypto read of this worker.
+  const scratch: ReadBuffer = {};
 
-  async function run(jobId: number, blob: Blob, chunkSize: number): Promise<Sha1Result> {
+  async function run(jobId: number, blob: Blob, chunkSize: number, wholeReadMaxSize: number): Promise<Sha1Result> {
     try {
       if (abortedJobs.has(jobId)) return { ok: false, code: 'aborted', message: 'Hashing was aborted' };
+      if (blob.size <= wholeReadMaxSize) {
+        const native = await sha1WithWebCrypto(blob, () => abortedJobs.has(jobId), scratch);
+        if (native) return native;
+      }
       let instance: IHasher;
       try {
         hasher ??= createSHA1();
@@ -46,9 +54,9 @@ function createHashWorker(): HashWorkerApi {
   }
 
   return {
-    sha1(jobId, blob, chunkSize) {
+    sha1(jobId, blob, chunkSize, wholeReadMaxSize = 0) {
       liveJobs.add(jobId);
-      const result = previous.then(() => run(jobId, blob, chunkSize));
+      const result = previous.then(() => run(jobId, blob, chunkSize, wholeReadMaxSize));
       previous = result.catch(() => undefined);
       return result;
     },

@@ -33,7 +33,7 @@ export interface HarnessWorkerFixtures {
 
 export const test = base.extend<HarnessFixtures, HarnessWorkerFixtures>({
   harnessServer: [
-    // biome-ignore lint/correctness/noEmptyPattern: Playwright reads a fixture's dependencies from this pattern.
+    // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern.
     async ({}, use) => {
       const server = await startHarness();
       try {

@@ -24,7 +24,7 @@ export async function* paginate<Request, Page, Item>(
   items: (page: Page) => Item[],
   next: (page: Page, request: Request) => Request | null,
 ): AsyncGenerator<Item, void, undefined> {
-  for (let request: Request | null = first; request !== null; ) {
+  for (let request: Request | null = first; request !== null;) {
     const page: Page = await fetchPage(request);
     yield* items(page);
     request = next(page, request);

@@ -166,7 +166,7 @@ export async function withUploadRetries<T extends UploadTarget, R>(
 ): Promise<R> {
   let target: T | undefined;
   try {
-    for (let failures = 0; ; ) {
+    for (let failures = 0; ;) {
       const current: T = target ?? (await source.acquire(signal));
       target = current;
       let error: B2Error;

@@ -553,9 +553,7 @@ export const DO_NOT_VERIFY = 'do_not_verify';
 
 /** Values of X-Bz-Test-Mode the real service honours. */
 export type TestMode =
-  | 'fail_some_uploads'
-  | 'expire_some_account_authorization_tokens'
-  | 'force_cap_exceeded';
+  'fail_some_uploads' | 'expire_some_account_authorization_tokens' | 'force_cap_exceeded';
 
 export const Limits = {
   /** absoluteMinimumPartSize: every part but the last must be at least this. */

@@ -24,7 +24,9 @@ export function browserUploadCorsRule(
       'x-bz-file-name',
       'x-bz-info-*',
     ],
-    exposeHeaders: ['x-bz-content-sha1'],
+    // Retry-After is not a CORS-safelisted header: without it here the page can't read how long a
+    // 429 asked it to wait (reference §4.2) and comes back too early on the same part URL.
+    exposeHeaders: ['x-bz-content-sha1', 'retry-after'],
     maxAgeSeconds: 3600,
   };
 }

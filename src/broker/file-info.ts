@@ -11,7 +11,7 @@ import { byteLength, truncateUtf8, wellFormed } from './names.js';
 
 export const NAME_KEY = 'b2up-name';
 export const USER_KEY = 'b2up-user';
-const LAST_MODIFIED_KEY = 'src_last_modified_millis';
+export const LAST_MODIFIED_KEY = 'src_last_modified_millis';
 const LARGE_FILE_SHA1_KEY = 'large_file_sha1';
 /** UTF-8 bytes kept of the user's original name in `b2up-name`. */
 const ORIGINAL_NAME_MAX_BYTES = 1024;
@@ -19,6 +19,8 @@ const ORIGINAL_NAME_MAX_BYTES = 1024;
 // HTTP token characters: exactly the ones B2 allows in a file-info key (reference §3.1).
 const INFO_KEY = /^[A-Za-z0-9\-_.`~!#$%^&*'|+]+$/;
 const SHA1 = /^[0-9a-f]{40}$/;
+// eslint-disable-next-line no-control-regex -- matching control characters is the point.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 export interface FileInfoInput {
   /** The user's name as the browser sent it. */
@@ -49,6 +51,9 @@ export function buildFileInfo(input: FileInfoInput): Record<string, string> {
       throw badRequest(`info key '${rawKey}' is reserved`);
     }
     if (key in result) throw badRequest(`info key '${rawKey}' appears twice`);
+    // B2 percent-encodes values on the wire, but apps copy file info into their own headers, logs
+    // and pages: CR, LF, NUL and other controls are refused rather than stored for them to trip on.
+    if (CONTROL.test(value)) throw badRequest(`info '${rawKey}' holds control characters`);
     if (key === LARGE_FILE_SHA1_KEY && !SHA1.test(value.toLowerCase())) {
       throw badRequest('info large_file_sha1 must be 40 hex digits');
     }

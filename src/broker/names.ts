@@ -90,7 +90,7 @@ export function checkFinalName(name: unknown, keyNamePrefix: string | null): str
   if (byteLength(name) > Limits.maxFileNameBytes) {
     throw badRequest(`the final name is over B2's ${Limits.maxFileNameBytes} bytes`);
   }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: B2 forbids exactly these (reference §3.3).
+  // eslint-disable-next-line no-control-regex -- B2 forbids exactly these (reference §3.3).
   if (/[\u0000-\u001f\u007f]/.test(name)) throw badRequest('the final name contains control characters');
   if (keyNamePrefix !== null && !name.startsWith(keyNamePrefix)) {
     throw badRequest('the final name lies outside the name prefix of the broker’s key');

@@ -19,8 +19,7 @@ export interface UploadClaims {
 }
 
 export type TokenCheck =
-  | { ok: true; claims: UploadClaims }
-  | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
+  { ok: true; claims: UploadClaims } | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
 
 export interface TokenSigner {
   sign(claims: UploadClaims): Promise<string>;

@@ -140,7 +140,10 @@ async function uploadOne(
       return false;
     }
     if (options.json) io.out(JSON.stringify({ path, ...outcome, resumed: upload.snapshot().resumed }));
-    else io.out(`${path}: uploaded as ${outcome.fileName} (${outcome.fileId})${upload.snapshot().resumed ? ', resumed' : ''}`);
+    else
+      io.out(
+        `${path}: uploaded as ${outcome.fileName} (${outcome.fileId})${upload.snapshot().resumed ? ', resumed' : ''}`,
+      );
     return true;
   } catch (error) {
     const code = isUploadError(error) ? error.code : 'error';

@@ -155,7 +155,14 @@ export class Exchange {
     try {
       for await (const chunk of body) {
         // A reader that went away never drains: stop (the generator's return closes the file).
-        if (!this.res.write(chunk)) await Promise.race([once(this.res, 'drain'), once(this.res, 'close')]);
+        if (!this.res.write(chunk)) {
+          // Whichever event wins, the other listener must go, or every slow write leaks one.
+          const settled = new AbortController();
+          await Promise.race([
+            once(this.res, 'drain', { signal: settled.signal }),
+            once(this.res, 'close', { signal: settled.signal }),
+          ]).finally(() => settled.abort());
+        }
         if (this.res.destroyed) return;
       }
       this.res.end();

@@ -10,7 +10,7 @@ export function checkFileName(name: string): void {
   if (bytes < 1 || bytes > Limits.maxFileNameBytes) {
     throw badRequest(`File names must be 1 to ${Limits.maxFileNameBytes} bytes of UTF-8`);
   }
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: B2 forbids exactly these characters.
+  // eslint-disable-next-line no-control-regex -- B2 forbids exactly these characters.
   if (/[\u0000-\u001f\u007f]/.test(name))
     throw badRequest('File names must not contain control characters or DEL');
   if (name.includes('\uFFFD')) throw badRequest('File names must be valid UTF-8');

@@ -15,6 +15,8 @@ export interface HashPoolOptions {
   size: number;
   /** Bytes read and hashed per step inside a worker. */
   chunkSize: number;
+  /** Blobs up to this size are read whole and hashed with WebCrypto in the worker; 0 for never. */
+  wholeReadMaxSize: number;
   /** Starts one worker; called lazily, at most `size` times while all are healthy. */
   startWorker: () => Worker;
 }
@@ -94,7 +96,7 @@ export function createHashPool(options: HashPoolOptions): HashPool {
     };
     job.signal?.addEventListener('abort', onAbort, { once: true });
     slot.api
-      .sha1(job.id, job.blob, options.chunkSize)
+      .sha1(job.id, job.blob, options.chunkSize, options.wholeReadMaxSize)
       .then(
         (outcome) => job.settle(outcome),
         (error: unknown) => job.settle(new HashError('worker_failed', String(error), { cause: error })),

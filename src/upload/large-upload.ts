@@ -43,6 +43,10 @@ export async function runLargeUpload(context: RunContext): Promise<UploadResult>
       );
       // Still inside the tab lock: a tab waiting on this file reads the marker when it gets the
       // lock and takes this result instead of uploading the file again. The marker holds no token.
+      if (!deps.tabLock.shared) {
+        await deps.resumeStore.delete(key);
+        return result;
+      }
       await deps.resumeStore.set({
         ...prepared.record,
         token: '',
@@ -83,7 +87,10 @@ async function prepare(
  * upload). Each stored part is re-hashed from the file the user picked: one differing part means
  * the file changed, and it is never finished as the old upload.
  */
-async function tryResume(context: RunContext, record: ResumeRecord): Promise<Prepared | undefined> {
+async function tryResume(
+  context: RunContext,
+  record: ResumeRecord,
+): Promise<Prepared | { finished: UploadResult } | undefined> {
   const { deps, file } = context;
   const session = { uploadId: record.uploadId, token: record.token };
   let stored: StoredPart[];
@@ -91,8 +98,11 @@ async function tryResume(context: RunContext, record: ResumeRecord): Promise<Pre
     stored = await brokerCall(context, (signal) => deps.broker.listParts(session, signal));
   } catch (error) {
     if (error instanceof UploadError && error.code === 'upload_expired') {
+      const finished = await finishedMeanwhile(context, record);
       await deps.resumeStore.delete(record.key);
-      return undefined;
+      if (!finished) return undefined;
+      context.resumed();
+      return { finished };
     }
     throw error;
   }
@@ -113,6 +123,38 @@ async function tryResume(context: RunContext, record: ResumeRecord): Promise<Pre
   }
   context.resumed();
   return { session, record, plan, done };
+}
+
+/**
+ * The page went away during finish (reload, crash) after B2 had finished the file: B2 no longer
+ * lists its parts, but the broker answers a repeated finish with the finished file. It is this
+ * file only if every part the record saw confirmed hashes the same from the bytes picked now;
+ * otherwise (a record missing parts, a changed file, a cancelled upload) it is a new upload.
+ */
+async function finishedMeanwhile(
+  context: RunContext,
+  record: ResumeRecord,
+): Promise<UploadResult | undefined> {
+  const { deps, file } = context;
+  const plan: PartPlan = {
+    size: file.size,
+    partSize: record.partSize,
+    count: Math.ceil(file.size / record.partSize),
+  };
+  const recorded = new Map(record.parts.map((part) => [part.n, part.sha1]));
+  if (record.size !== file.size || recorded.size !== plan.count) return undefined;
+  const partSha1Array = Array.from({ length: plan.count }, (_, i) => recorded.get(i + 1) ?? '');
+  if (partSha1Array.includes('')) return undefined;
+  const session = { uploadId: record.uploadId, token: record.token };
+  const result = await brokerCall(context, (signal) =>
+    deps.broker.finish(session, partSha1Array, signal),
+  ).catch(() => undefined);
+  if (!result || result.fileName !== record.fileName || result.size !== file.size) return undefined;
+  const stored = partSha1Array.map((contentSha1, i) => {
+    const { start, end } = partRange(plan, i + 1);
+    return { partNumber: i + 1, contentLength: end - start, contentSha1 };
+  });
+  return (await matchStoredParts(context, plan, stored)) === 'changed' ? undefined : result;
 }
 
 async function matchStoredParts(
@@ -178,7 +220,10 @@ async function start(context: RunContext, key: string): Promise<Prepared> {
     parts: [],
     createdAt: now,
     updatedAt: now,
-    expiresAt: Math.min(started.expiresAt, now + settings.resumeTtlMs),
+    // Only this browser's clock is compared with this browser's clock: the token's own expiry is
+    // the broker's, by the broker's clock, and it alone judges it (listParts answers
+    // upload_expired). A client clock a day off must not throw records away at once.
+    expiresAt: now + settings.resumeTtlMs,
   };
   await deps.resumeStore.set(record);
   return { session: started, record, plan, done: new Map() };
@@ -290,6 +335,9 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
     while (!stop.signal.aborted) {
       const n = queue.shift();
       if (n === undefined) return;
+      // This slot's own part is queued at the hasher before the look-ahead ones: else the first
+      // part waited behind `concurrency` others and sending started late.
+      hashOf(n);
       for (const next of queue.slice(0, settings.concurrency)) hashOf(next);
       const sha1 = await pausable(context, () =>
         hashOf(n).catch((error) => {

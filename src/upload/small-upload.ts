@@ -20,7 +20,7 @@ export async function runSmallUpload(context: RunContext): Promise<UploadResult>
   const progress = new ProgressTracker(file.size, 1, deps.now);
   context.setProgress(progress);
   context.setState('uploading');
-  for (let failures = 0; ; ) {
+  for (let failures = 0; ;) {
     try {
       const result = await brokerCall(context, (signal) =>
         deps.broker.uploadSmall({

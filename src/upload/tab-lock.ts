@@ -6,6 +6,8 @@
  * the second resumes from the parts B2 holds.
  */
 export interface TabLock {
+  /** Whether another tab can be waiting on the same file (only then is a "finished" marker kept). */
+  readonly shared: boolean;
   run<T>(
     key: string,
     onWait: () => void,
@@ -17,6 +19,7 @@ export interface TabLock {
 export function browserTabLock(): TabLock {
   const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
   return {
+    shared: locks !== undefined,
     async run(key, onWait, task, signal) {
       if (!locks) return task(false);
       const name = `b2up:${key}`;
@@ -32,4 +35,4 @@ export function browserTabLock(): TabLock {
 }
 
 /** For environments with one runner per file (Node's CLI, tests): no waiting, ever. */
-export const noTabLock: TabLock = { run: (_key, _onWait, task) => task(false) };
+export const noTabLock: TabLock = { shared: false, run: (_key, _onWait, task) => task(false) };

@@ -9,10 +9,7 @@ import type { AddressInfo } from 'node:net';
 
 /** What the next request of a kind does: succeed, answer with an error, or cut the connection. */
 export type Step =
-  | 'ok'
-  | 'reset'
-  | 'hang'
-  | { status: number; code: string; message?: string; retryAfter?: number };
+  'ok' | 'reset' | 'hang' | { status: number; code: string; message?: string; retryAfter?: number };
 
 export interface Recorded {
   method: string;

@@ -141,7 +141,7 @@ export function leakedSecrets(world: World): string[] {
 
 export interface Reply {
   status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON fields.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary JSON fields.
   body: any;
   headers: Headers;
 }

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: the package ships no types.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the package ships no types.
 type Any = any;
 const B2 = createRequire(import.meta.url)('backblaze-b2') as new (options: Record<string, unknown>) => Any;
 const sha1 = (b: Buffer) => createHash('sha1').update(b).digest('hex');

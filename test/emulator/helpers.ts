@@ -18,7 +18,7 @@ export interface Session {
 
 export interface Reply {
   status: number;
-  // biome-ignore lint/suspicious/noExplicitAny: test code reads arbitrary JSON fields.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test code reads arbitrary JSON fields.
   body: any;
   headers: Headers;
 }

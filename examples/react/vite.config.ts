@@ -1,0 +1,12 @@
+import { defineConfig } from 'vite';
+// In your app `b2up` comes from node_modules; here it maps to this repository's build (dist/).
+import { resolveB2up } from '../../demo/resolve-b2up.js';
+
+export default defineConfig({
+  root: import.meta.dirname,
+  base: './',
+  plugins: [resolveB2up()],
+  // Vite 8 compiles JSX itself (Oxc), with React's automatic runtime: no plugin needed for a build.
+  build: { target: 'es2022' },
+  worker: { format: 'es' },
+});

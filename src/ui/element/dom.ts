@@ -1,0 +1,21 @@
+/** A tiny DOM builder for the element's shadow tree (no framework, no innerHTML with user text). */
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<Record<string, string>> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(props)) if (value !== undefined) node.setAttribute(name, value);
+  node.append(...children);
+  return node;
+}
+
+export function button(
+  label: string,
+  onClick: () => void,
+  props: Record<string, string> = {},
+): HTMLButtonElement {
+  const node = el('button', { type: 'button', part: 'button', ...props }, label);
+  node.addEventListener('click', onClick);
+  return node;
+}

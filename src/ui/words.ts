@@ -1,0 +1,91 @@
+/**
+ * What the UI says to people: sizes, rates, time left, states and errors in plain words. Error
+ * sentences come from the closed set of UploadError codes, never from message text.
+ */
+import type { UploadErrorCode } from '../upload/errors.js';
+import type { UploadSnapshot } from '../upload/upload.js';
+
+const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
+
+/** 1536 -> "1.5 KB" (decimal units, as file managers and B2's console show them). */
+export function formatBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < UNITS.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  const digits = unit === 0 || value >= 100 ? 0 : 1;
+  return `${value.toFixed(digits)} ${UNITS[unit]}`;
+}
+
+export function formatRate(bytesPerSecond: number): string {
+  return `${formatBytes(bytesPerSecond)}/s`;
+}
+
+/** Seconds left -> "12 s left", "3 min left", "2 h left". */
+export function formatEta(seconds: number): string {
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s left`;
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min left`;
+  return `${Math.round(seconds / 3600)} h left`;
+}
+
+/** "5 min ago", for the resume list. */
+export function formatAge(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 1) return 'just now';
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  return hours < 24 ? `${hours} h ago` : `${Math.round(hours / 24)} d ago`;
+}
+
+/** Whole percent, 100 only once every byte is confirmed. */
+export function percent(state: Pick<UploadSnapshot, 'bytesSent' | 'bytesTotal' | 'state'>): number {
+  if (state.state === 'done') return 100;
+  if (state.bytesTotal === 0) return 0;
+  return Math.min(99, Math.floor((state.bytesSent / state.bytesTotal) * 100));
+}
+
+const ERROR_SENTENCES: Record<UploadErrorCode, string> = {
+  aborted: 'Cancelled.',
+  file_changed: 'The file changed since this upload began, so it was not finished. Retry to start over.',
+  file_unreadable: 'The browser could not read this file. It may have been moved, deleted or locked.',
+  too_large: 'This file is larger than this site accepts.',
+  type_not_allowed: 'This type of file is not accepted here.',
+  unauthenticated: 'You are not signed in, or your session ended. Sign in again, then retry.',
+  forbidden: 'This upload is not allowed for your account.',
+  upload_expired: 'This upload expired on the server. Retry to send the file again.',
+  size_mismatch: 'The server received a different amount of data than the file holds. Retry to start over.',
+  rejected: 'The storage service refused this file.',
+  network: 'The connection kept failing. Check your network, then retry.',
+};
+
+/** A sentence for an UploadError code; unknown codes (a newer SDK) get a generic one. */
+export function errorSentence(code: string | undefined): string {
+  return ERROR_SENTENCES[code as UploadErrorCode] ?? 'The upload failed. Retry, or try again later.';
+}
+
+const STATE_WORDS: Record<UploadSnapshot['state'], string> = {
+  preparing: 'Preparing…',
+  waiting: 'Waiting…',
+  uploading: 'Uploading',
+  paused: 'Paused',
+  offline: 'Offline — continues when the connection is back',
+  finishing: 'Finishing…',
+  done: 'Uploaded',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+/** The status line of a row: "42 % · 3.1 MB/s · 12 s left", "Paused", an error sentence… */
+export function statusLine(state: UploadSnapshot): string {
+  if (state.state === 'failed') return errorSentence(state.error?.code);
+  if (state.state !== 'uploading') {
+    const words = STATE_WORDS[state.state];
+    return state.state === 'done' ? `${words}${state.resumed ? ' (resumed)' : ''}` : words;
+  }
+  const parts = [`${percent(state)} %`];
+  if (state.rate > 0) parts.push(formatRate(state.rate));
+  if (state.eta !== undefined) parts.push(formatEta(state.eta));
+  return parts.join(' · ');
+}
