@@ -83,7 +83,8 @@ export function endpointOf(route: Route): EndpointName | undefined {
 export function methodsOf(route: Route): readonly string[] {
   switch (route.kind) {
     case 'authorize':
-      return ['GET'];
+      // The docs show GET; b2sdk (1.x) POSTs `{}` with the Basic header, and real B2 accepts it.
+      return ['GET', 'POST'];
     case 'json':
       return ['GET', 'POST'];
     case 'upload_file':
