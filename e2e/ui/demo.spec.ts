@@ -4,7 +4,7 @@
  * keyboard only — with every upload checked byte for byte (SHA-1) in the emulator's bucket.
  */
 import { expect, type Locator, type Page, test } from '@playwright/test';
-import type { DevServer } from '../../dist/src/cli/dev-server.js';
+import type { DevServer } from '../../src/cli/dev-server.js';
 import {
   builtPath,
   holdParts,

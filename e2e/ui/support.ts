@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { build } from 'vite';
-import type { DevServer } from '../../dist/src/cli/dev-server.js';
+import type { DevServer } from '../../src/cli/dev-server.js';
 import { deterministicBlocks } from '../harness/data.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -30,7 +30,7 @@ export function builtPath(...parts: string[]): string {
 export async function serve(root: string): Promise<DevServer> {
   const { startDevServer } = (await import(
     builtPath('src/cli/dev-server.js')
-  )) as typeof import('../../dist/src/cli/dev-server.js');
+  )) as typeof import('../../src/cli/dev-server.js'); // the built copy has the same types
   return startDevServer({ root, port: 0, minPartSize: MIN_PART_SIZE });
 }
 
