@@ -1,3 +1,4 @@
+import type { B2WireCode } from './wire.js';
 /**
  * The one error type of the B2 client. Wire errors carry B2's own `{status, code, message}`; failures
  * that never produced an HTTP response (network, timeout, abort) use status 0 and a synthetic code from
@@ -22,44 +23,7 @@ export const CLIENT_CODES: readonly B2ClientCode[] = [
   'invalid_response',
 ];
 
-/**
- * Codes B2 documents (reference §4.2). The server may send others, so `B2Error.code` stays open;
- * this union is for autocompletion and exhaustive handling of the ones we know.
- */
-export type B2WireCode =
-  | 'bad_request'
-  | 'bad_json'
-  | 'bad_bucket_id'
-  | 'invalid_bucket_id'
-  | 'invalid_file_id'
-  | 'out_of_range'
-  | 'duplicate_bucket_name'
-  | 'too_many_buckets'
-  | 'file_not_present'
-  | 'no_such_file'
-  | 'already_hidden'
-  | 'missing_part'
-  | 'part_sha1_mismatch'
-  | 'auth_token_limit'
-  | 'source_too_large'
-  | 'unauthorized'
-  | 'unsupported'
-  | 'bad_auth_token'
-  | 'expired_auth_token'
-  | 'missing_auth_token'
-  | 'cap_exceeded'
-  | 'storage_cap_exceeded'
-  | 'transaction_cap_exceeded'
-  | 'download_cap_exceeded'
-  | 'access_denied'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'request_timeout'
-  | 'conflict'
-  | 'range_not_satisfiable'
-  | 'too_many_requests'
-  | 'internal_error'
-  | 'service_unavailable';
+export type { B2WireCode } from './wire.js';
 
 // `string & {}` keeps unknown server codes assignable without collapsing the known ones to `string`.
 export type B2ErrorCode = B2WireCode | B2ClientCode | (string & {});

@@ -11,6 +11,46 @@ export interface B2ErrorBody {
   message: string;
 }
 
+/**
+ * Error codes B2 documents (reference §4.2), as in the `code` of an error body. The service may
+ * send others, so a client keeps `code` open; the emulator answers only with these.
+ */
+export type B2WireCode =
+  | 'bad_request'
+  | 'bad_json'
+  | 'bad_bucket_id'
+  | 'invalid_bucket_id'
+  | 'invalid_file_id'
+  | 'out_of_range'
+  | 'duplicate_bucket_name'
+  | 'too_many_buckets'
+  | 'file_not_present'
+  | 'no_such_file'
+  | 'already_hidden'
+  | 'missing_part'
+  | 'part_sha1_mismatch'
+  | 'auth_token_limit'
+  | 'source_too_large'
+  | 'unauthorized'
+  | 'unsupported'
+  | 'bad_auth_token'
+  | 'expired_auth_token'
+  | 'missing_auth_token'
+  | 'cap_exceeded'
+  | 'storage_cap_exceeded'
+  | 'transaction_cap_exceeded'
+  | 'download_cap_exceeded'
+  | 'access_denied'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'request_timeout'
+  | 'conflict'
+  | 'range_not_satisfiable'
+  | 'too_many_requests'
+  | 'internal_error'
+  | 'service_unavailable'
+  | 'file_lock_conflict';
+
 export type Capability =
   | 'listKeys'
   | 'writeKeys'

@@ -1,24 +1,12 @@
+import type { BrokerErrorCode } from '../protocol.js';
 /**
  * The broker's two error types. `Refusal` is an answer to one request, with a code from the protocol's
  * closed set (docs/broker-protocol.md#errors); `BrokerConfigError` says why the broker as a whole
  * can't serve (a key it must not hold, a bucket it can't reach) and is what `broker.ready()` rejects with.
  */
 
-/** The protocol's error codes; the SDK's `BrokerErrorCode` is the same set (a type test checks it). */
-export type ProtocolErrorCode =
-  | 'bad_request'
-  | 'unauthenticated'
-  | 'bad_upload_token'
-  | 'expired_upload_token'
-  | 'forbidden'
-  | 'origin_not_allowed'
-  | 'not_found'
-  | 'size_mismatch'
-  | 'too_large'
-  | 'type_not_allowed'
-  | 'rate_limited'
-  | 'b2_error'
-  | 'unavailable';
+/** The protocol's error codes (src/protocol.ts, shared with the SDK). */
+export type ProtocolErrorCode = BrokerErrorCode;
 
 /** A refused request: becomes `{status, code, message}` (+ `b2`) and maybe `Retry-After`. Internal. */
 export class Refusal extends Error {

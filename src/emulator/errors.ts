@@ -1,39 +1,10 @@
+import type { B2WireCode } from '../b2/wire.js';
 /**
  * The error every emulator handler throws to answer with B2's `{status, code, message}` body
  * (reference §4.1). Codes are B2's own (table §4.2), so clients map them exactly as for the real service.
  */
-export type B2Code =
-  | 'bad_request'
-  | 'bad_json'
-  | 'bad_bucket_id'
-  | 'invalid_bucket_id'
-  | 'invalid_file_id'
-  | 'out_of_range'
-  | 'duplicate_bucket_name'
-  | 'too_many_buckets'
-  | 'file_not_present'
-  | 'no_such_file'
-  | 'already_hidden'
-  | 'missing_part'
-  | 'part_sha1_mismatch'
-  | 'auth_token_limit'
-  | 'source_too_large'
-  | 'file_lock_conflict'
-  | 'unauthorized'
-  | 'unsupported'
-  | 'bad_auth_token'
-  | 'expired_auth_token'
-  | 'missing_auth_token'
-  | 'cap_exceeded'
-  | 'access_denied'
-  | 'not_found'
-  | 'method_not_allowed'
-  | 'request_timeout'
-  | 'conflict'
-  | 'range_not_satisfiable'
-  | 'too_many_requests'
-  | 'internal_error'
-  | 'service_unavailable';
+/** B2's own codes (reference §4.2), defined once in the wire contract. */
+export type B2Code = B2WireCode;
 
 export class B2Failure extends Error {
   override readonly name = 'B2Failure';

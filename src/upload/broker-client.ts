@@ -78,21 +78,9 @@ export interface BrokerClient {
   cancel(session: UploadSession, signal?: AbortSignal): Promise<void>;
 }
 
-/** The broker's error codes (docs/broker-protocol.md#errors). */
-export type BrokerErrorCode =
-  | 'bad_request'
-  | 'unauthenticated'
-  | 'bad_upload_token'
-  | 'expired_upload_token'
-  | 'forbidden'
-  | 'origin_not_allowed'
-  | 'not_found'
-  | 'size_mismatch'
-  | 'too_large'
-  | 'type_not_allowed'
-  | 'rate_limited'
-  | 'b2_error'
-  | 'unavailable';
+import type { BrokerErrorCode } from '../protocol.js';
+
+export type { BrokerErrorCode } from '../protocol.js';
 
 /** A non-2xx answer from the broker, or no answer at all (status 0, code `unavailable`). */
 export class BrokerError extends Error {

@@ -1,5 +1,6 @@
 import ky, { HTTPError, type KyInstance } from 'ky';
 import { encodeB2 } from '../b2/encoding.js';
+import { BROKER_ERROR_CODES, UPLOAD_TOKEN_HEADER } from '../protocol.js';
 import { isB2Error } from '../b2/errors.js';
 import {
   type BrokerClient,
@@ -27,21 +28,7 @@ export interface HttpBrokerOptions {
   send?: Send;
 }
 
-const KNOWN_CODES = new Set<BrokerErrorCode>([
-  'bad_request',
-  'unauthenticated',
-  'bad_upload_token',
-  'expired_upload_token',
-  'forbidden',
-  'origin_not_allowed',
-  'not_found',
-  'size_mismatch',
-  'too_large',
-  'type_not_allowed',
-  'rate_limited',
-  'b2_error',
-  'unavailable',
-]);
+const KNOWN_CODES = new Set<string>(BROKER_ERROR_CODES);
 
 /** Speaks docs/broker-protocol.md to a broker at `baseUrl` (absolute, or relative to the page). */
 export function createHttpBrokerClient(baseUrl: string, options: HttpBrokerOptions = {}): BrokerClient {
@@ -74,7 +61,7 @@ export function createHttpBrokerClient(baseUrl: string, options: HttpBrokerOptio
     },
   });
 
-  const withToken = (session: UploadSession) => ({ 'X-B2up-Upload-Token': session.token });
+  const withToken = (session: UploadSession) => ({ [UPLOAD_TOKEN_HEADER]: session.token });
   const path = (session: UploadSession, rest = '') =>
     `uploads/${encodeURIComponent(session.uploadId)}${rest}`;
 
@@ -171,7 +158,7 @@ function errorFromBody(status: number, text: string, retryAfter: string | undefi
   let message = `broker answered ${status}`;
   try {
     const body = JSON.parse(text) as { code?: string; message?: string };
-    if (body.code && KNOWN_CODES.has(body.code as BrokerErrorCode)) code = body.code as BrokerErrorCode;
+    if (body.code && KNOWN_CODES.has(body.code)) code = body.code as BrokerErrorCode;
     if (body.message) message = body.message;
   } catch {
     // A proxy's HTML error page: keep the status-derived code.

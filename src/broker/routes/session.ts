@@ -4,9 +4,8 @@
  */
 import { authenticate, type BrokerContext } from '../context.js';
 import { Refusal } from '../errors.js';
+import { UPLOAD_TOKEN_HEADER } from '../../protocol.js';
 import type { UploadClaims } from '../token.js';
-
-export const UPLOAD_TOKEN_HEADER = 'X-B2up-Upload-Token';
 
 export async function openUpload(
   context: BrokerContext,
