@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type B2ClientOptions,
   B2Error,
@@ -157,7 +157,9 @@ describe('uploads get a fresh upload URL after a failure (§4.3 rule 1)', () => 
       body: 'y',
       signal: controller.signal,
     });
-    setTimeout(() => controller.abort(), 100);
+    // Abort once the upload is in flight (the server holds it), not after a guessed delay.
+    await vi.waitFor(() => expect(fake.count('/upload/')).toBe(1), { timeout: 30_000 });
+    controller.abort();
     expect(await rejection(pending)).toMatchObject({ status: 0, code: 'aborted' });
     expect(fake.count('/upload/')).toBe(1);
     expect(sleeps).toEqual([]);

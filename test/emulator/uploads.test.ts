@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { download, makeBucket, reply, type Session, session, sha1, upload, uploadUrl } from './helpers.js';
 
 let s: Session;
@@ -239,9 +239,10 @@ describe('one request at a time per upload token', () => {
       finishFirst = () => req.end(data.subarray(2048));
     });
     // Wait until the server has the first request in flight.
-    for (let i = 0; i < 100 && s.emulator.counters.get('b2_upload_file').bytesReceived < 2048; i++) {
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await vi.waitFor(
+      () => expect(s.emulator.counters.get('b2_upload_file').bytesReceived).toBeGreaterThanOrEqual(2048),
+      { timeout: 30_000 },
+    );
     const second = await reply(
       await fetch(u.uploadUrl, {
         method: 'POST',
