@@ -6,7 +6,13 @@
  */
 import { expose } from 'comlink';
 import { createSHA1, type IHasher } from 'hash-wasm';
-import { type ReadBuffer, type Sha1Result, sha1OfBlob, sha1WithWebCrypto } from '../src/upload/hasher-core.js';
+import {
+  type ReadBuffer,
+  type Sha1Result,
+  sha1OfBlob,
+  sha1OfStream,
+  sha1WithWebCrypto,
+} from '../src/upload/hasher-core.js';
 
 /** What the worker exposes over comlink. Every method resolves; failures come back as data. */
 export interface HashWorkerApi {
@@ -28,10 +34,17 @@ function createHashWorker(): HashWorkerApi {
   const abortedJobs = new Set<number>();
   const liveJobs = new Set<number>();
   let previous: Promise<unknown> = Promise.resolve();
-  // Jobs run one at a time, so one buffer serves every WebCrypto read of this worker.
+  // Jobs run one at a time, so one buffer serves every whole read (WebCrypto) of this worker, and
+  // one every chunk read (hash-wasm).
   const scratch: ReadBuffer = {};
+  const chunkScratch: ReadBuffer = {};
 
-  async function run(jobId: number, blob: Blob, chunkSize: number, wholeReadMaxSize: number): Promise<Sha1Result> {
+  async function run(
+    jobId: number,
+    blob: Blob,
+    chunkSize: number,
+    wholeReadMaxSize: number,
+  ): Promise<Sha1Result> {
     try {
       if (abortedJobs.has(jobId)) return { ok: false, code: 'aborted', message: 'Hashing was aborted' };
       if (blob.size <= wholeReadMaxSize) {
@@ -46,7 +59,11 @@ function createHashWorker(): HashWorkerApi {
         hasher = undefined;
         return { ok: false, code: 'wasm_failed', message: `hash-wasm could not start: ${String(error)}` };
       }
-      return await sha1OfBlob(instance, blob, chunkSize, () => abortedJobs.has(jobId));
+      const isAborted = () => abortedJobs.has(jobId);
+      return (
+        (await sha1OfStream(instance, blob, chunkSize, isAborted, chunkScratch)) ??
+        (await sha1OfBlob(instance, blob, chunkSize, isAborted))
+      );
     } finally {
       liveJobs.delete(jobId);
       abortedJobs.delete(jobId);

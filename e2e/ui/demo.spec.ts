@@ -159,9 +159,11 @@ test('keyboard only: tab to the drop zone, Enter opens the picker, tab to Pause 
       return inner ? `${inner.tagName}:${inner.getAttribute('aria-label') ?? inner.textContent}` : host?.id;
     });
 
+  // Listen before any key is pressed: Playwright turns on file-chooser interception when the first
+  // listener is added, and a key press (unlike a click) has no actionability wait to cover that.
+  const chooser = page.waitForEvent('filechooser');
   for (let i = 0; i < 10 && !(await focused())?.startsWith('DIV:'); i++) await page.keyboard.press('Tab');
   expect(await focused()).toMatch(/^DIV:/);
-  const chooser = page.waitForEvent('filechooser');
   await page.keyboard.press('Enter');
   await (await chooser).setFiles(file.path);
   await expect(row(element, file.name)).toHaveAttribute('data-state', /uploading|preparing|waiting/);

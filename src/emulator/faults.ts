@@ -89,11 +89,7 @@ export const FAULT_DEFAULTS = {
 } as const;
 
 export type FaultKindShorthand =
-  | keyof typeof STATUS_FAULTS
-  | 'reset'
-  | 'reset_mid_body'
-  | 'stall'
-  | 'reset_after_store';
+  keyof typeof STATUS_FAULTS | 'reset' | 'reset_mid_body' | 'stall' | 'reset_after_store';
 
 export const FAULT_KIND_SHORTHANDS: readonly FaultKindShorthand[] = [
   ...(Object.keys(STATUS_FAULTS) as (keyof typeof STATUS_FAULTS)[]),

@@ -92,7 +92,10 @@ export async function pausable<T>(
       return await step(signal);
     } catch (error) {
       if (context.cancelled) throw aborted();
-      if (signal.aborted && context.gate.paused) continue;
+      // Only pause() and cancel() abort a segment, and this isn't a cancel: the step was paused.
+      // The gate may already be open again (a nested step waited for resume() itself), so the
+      // retry can't depend on it still being closed.
+      if (signal.aborted) continue;
       throw error;
     }
   }

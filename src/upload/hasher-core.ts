@@ -59,10 +59,85 @@ export async function sha1OfBlob(
 }
 
 /**
+ * SHA-1 of `blob` through hash-wasm, read as a byte stream into one reused `chunkSize` buffer
+ * (`scratch`) instead of a fresh ArrayBuffer per chunk, so a worker's memory stays one chunk however
+ * many parts it hashes (fresh chunks wait for V8's GC). Chromium reads the Blob ahead into its data
+ * pipe meanwhile, which made it faster too: one worker hashing a whole 128-512 MiB File went from
+ * ~180-220 MiB/s (slices with read-ahead) to ~280-350 MiB/s on the bench machine. Resolves
+ * `undefined` where Blob streams aren't byte streams: use `sha1OfBlob` there.
+ */
+export async function sha1OfStream(
+  hasher: IncrementalSha1,
+  blob: Blob,
+  chunkSize: number,
+  isAborted: () => boolean,
+  scratch: ReadBuffer,
+): Promise<Sha1Result | undefined> {
+  const reader = byobReader(blob);
+  if (!reader) return undefined;
+  hasher.init();
+  let buffer = reusable(scratch, chunkSize);
+  scratch.buffer = undefined;
+  let done = false;
+  let start = 0;
+  try {
+    while (!done) {
+      if (isAborted()) return abortedResult;
+      const filled = await fill(reader, buffer, Math.min(chunkSize, buffer.byteLength));
+      buffer = filled.buffer;
+      done = filled.done;
+      if (isAborted()) return abortedResult;
+      hasher.update(new Uint8Array(buffer, 0, filled.length));
+      start += filled.length;
+    }
+  } catch (error) {
+    return { ok: false, code: 'read_failed', message: `Could not read bytes ${start}+: ${errorText(error)}` };
+  } finally {
+    if (!done) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+  scratch.buffer = buffer;
+  if (start !== blob.size) {
+    return { ok: false, code: 'read_failed', message: `Read ${start} of ${blob.size} bytes` };
+  }
+  return { ok: true, sha1: hasher.digest('hex') };
+}
+
+/** `scratch`'s buffer when it holds `size` bytes, else a new one (kept by the caller afterwards). */
+function reusable(scratch: ReadBuffer, size: number): ArrayBuffer {
+  return scratch.buffer && scratch.buffer.byteLength >= size ? scratch.buffer : new ArrayBuffer(size);
+}
+
+function byobReader(blob: Blob): ReadableStreamBYOBReader | undefined {
+  try {
+    return blob.stream().getReader({ mode: 'byob' });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads into `buffer` until `want` bytes or the stream's end; the buffer comes back transferred. */
+async function fill(
+  reader: ReadableStreamBYOBReader,
+  buffer: ArrayBuffer,
+  want: number,
+): Promise<{ buffer: ArrayBuffer; length: number; done: boolean }> {
+  let length = 0;
+  while (length < want) {
+    const { value, done } = await reader.read(new Uint8Array(buffer, length, want - length));
+    if (value) buffer = value.buffer as ArrayBuffer;
+    if (done || !value) return { buffer, length, done: true };
+    length += value.byteLength;
+  }
+  return { buffer, length, done: false };
+}
+
+/**
  * A buffer a worker keeps between WebCrypto jobs, so part after part is read into the same memory
  * instead of a fresh part-sized ArrayBuffer each time: dead ArrayBuffers wait for V8's GC, which
- * let each worker hold over 100 MiB of old parts (measured by `npm run bench`: renderer growth
- * during a 512 MiB upload fell from ~220 to ~115 MiB with the reused buffer, at the same speed).
+ * let each worker hold over 100 MiB of old parts (measured in headless Chromium 156 on the 2-core
+ * bench machine, two workers hashing a 512 MiB File as 16 MiB parts: renderer growth ~230 MiB with
+ * fresh buffers, ~115 MiB with the reused one, at the same speed).
  */
 export interface ReadBuffer {
   buffer?: ArrayBuffer;
@@ -74,7 +149,7 @@ export interface ReadBuffer {
  * `crypto.subtle` outside secure contexts, or SHA-1 refused), so the caller falls back to the chunk
  * loop. Chromium's digest uses the CPU's SHA extensions: measured on the bench machine (2 cores,
  * sha_ni), two workers hashing 16 MiB parts of a File on disk this way ran at ~400-450 MiB/s, where
- * one hash-wasm worker managed ~130-190.
+ * two hash-wasm workers managed ~360 (and SHA-NI leaves more CPU to the sending).
  */
 export async function sha1WithWebCrypto(
   blob: Blob,
@@ -114,32 +189,23 @@ async function readWhole(
   isAborted: () => boolean,
 ): Promise<Uint8Array<ArrayBuffer> | undefined> {
   if (blob.size === 0) return new Uint8Array(0);
-  let reader: ReadableStreamBYOBReader;
-  try {
-    reader = blob.stream().getReader({ mode: 'byob' });
-  } catch {
-    return new Uint8Array(await blob.arrayBuffer());
-  }
-  let buffer = scratch.buffer && scratch.buffer.byteLength >= blob.size ? scratch.buffer : new ArrayBuffer(blob.size);
+  const reader = byobReader(blob);
+  if (!reader) return new Uint8Array(await blob.arrayBuffer());
+  const buffer = reusable(scratch, blob.size);
   scratch.buffer = undefined; // transferred by each read; put back below
-  let filled = 0;
+  let filled: Awaited<ReturnType<typeof fill>> | undefined;
   try {
-    while (filled < blob.size) {
-      if (isAborted()) {
-        await reader.cancel().catch(() => undefined);
-        return undefined;
-      }
-      const { value, done } = await reader.read(new Uint8Array(buffer, filled, buffer.byteLength - filled));
-      if (done || !value) break;
-      buffer = value.buffer as ArrayBuffer;
-      filled += value.byteLength;
-    }
+    if (isAborted()) return undefined;
+    filled = await fill(reader, buffer, blob.size);
   } finally {
+    // A stream read to its last byte but not to its end keeps Chromium's blob data pipe open until
+    // GC, which in a worker that allocates little is rare.
+    if (!filled?.done) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
-  scratch.buffer = buffer;
-  if (filled !== blob.size) throw new Error(`read ${filled} of ${blob.size} bytes`);
-  return new Uint8Array(buffer, 0, filled);
+  scratch.buffer = filled.buffer;
+  if (filled.length !== blob.size) throw new Error(`read ${filled.length} of ${blob.size} bytes`);
+  return new Uint8Array(filled.buffer, 0, filled.length);
 }
 
 function toHex(bytes: Uint8Array): string {

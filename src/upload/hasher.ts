@@ -41,9 +41,11 @@ export const DEFAULT_CHUNK_SIZE = 2 * 1024 * 1024;
 /**
  * Blobs up to this size (parts, at b2up's default 16 MiB part size) are read whole in the worker and
  * hashed with WebCrypto, which uses the CPU's SHA extensions; bigger Blobs (a whole file for
- * `wholeFileSha1`) go through hash-wasm in chunks. Measured by `npm run bench` on the 2-core bench
- * machine (sha_ni): 16 MiB parts hashed by the pool ran at about twice hash-wasm's rate. Memory: one
- * busy worker holds one such read, so a pool of 4 holds at most 128 MiB, and only while hashing.
+ * `wholeFileSha1`) go through hash-wasm over a byte stream. Measured by `npm run bench` on the 2-core
+ * bench machine (sha_ni): a pool of 2 hashed 16 MiB parts at ~450 MiB/s this way, ~360 with
+ * hash-wasm, and the upload kept more CPU for sending. Memory: each worker keeps one such buffer
+ * (plus WebCrypto's copy while it digests), so a pool of 4 holds at most 4 x 64 MiB, 4 x 32 MiB at
+ * the default part size; a 2-worker pool's renderer grew ~80-135 MiB during 256 MiB-2 GiB uploads.
  */
 export const DEFAULT_WHOLE_READ_MAX_SIZE = 32 * 1024 * 1024;
 

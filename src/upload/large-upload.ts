@@ -280,7 +280,7 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
     // After a 429 the URL is fine but B2 asked this token to wait Retry-After: it stays with this
     // part (not the shared pool, where another slot could use it at once) until the wait is over.
     let held: PartTarget | undefined;
-    for (let failures = 0; ; ) {
+    for (let failures = 0; ;) {
       try {
         await pausable(context, async (segment) => {
           const signal = AbortSignal.any([segment, stop.signal]);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { UploadDeps } from '../../src/upload/context.js';
 import { isUploadError } from '../../src/upload/errors.js';
 import { createInlineHasher } from '../../src/upload/hasher.js';
@@ -220,6 +220,19 @@ describe('upload engine', () => {
     expect(fake.uploads.size).toBe(1);
     const again = await setup(fake, store, {}, firstTab).uploader.upload(file(bytes)).done;
     expect(again.fileId).not.toBe(first.fileId);
+  });
+
+  it('a pause while part URLs are on their way is a pause, not a failure', async () => {
+    const { fake, uploader } = setup();
+    const release = fake.holdTargets();
+    const upload = uploader.upload(file(randomBytes(6000)));
+    await vi.waitFor(() => expect(fake.stats.targetCalls).toBeGreaterThan(0));
+    upload.pause();
+    upload.resume();
+    release();
+    const result = await upload.done;
+    expect(upload.snapshot().state).toBe('done');
+    expect(fake.assembled(result.fileId).length).toBe(6000);
   });
 
   it('lists pending uploads from the resume store', async () => {

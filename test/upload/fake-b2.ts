@@ -49,11 +49,13 @@ export function createFakeB2(config: Partial<BrokerConfig> = {}) {
     concurrentUse: 0,
     deadTokenUse: 0,
     targetsIssued: 0,
+    targetCalls: 0,
     cancels: 0,
   };
   const smallFiles: { name: string; bytes: Buffer }[] = [];
   let serial = 0;
   let gateSends: Promise<void> | undefined;
+  let gateTargets: Promise<void> | undefined;
 
   const result = (id: string, upload: FakeUpload): UploadResult => ({
     fileId: id,
@@ -92,6 +94,8 @@ export function createFakeB2(config: Partial<BrokerConfig> = {}) {
       };
     },
     async partTargets(session, count): Promise<PartTarget[]> {
+      stats.targetCalls += 1;
+      if (gateTargets) await gateTargets;
       const upload = uploads.get(session.uploadId);
       if (upload?.state !== 'open') throw new BrokerError(404, 'not_found', 'no such upload');
       return Array.from({ length: count }, () => ({
@@ -187,6 +191,17 @@ export function createFakeB2(config: Partial<BrokerConfig> = {}) {
     stats,
     fail(...scripted: ScriptedFault[]) {
       faults.push(...scripted);
+    },
+    /** Holds every part-URL request to the broker until the returned function is called. */
+    holdTargets(): () => void {
+      let release!: () => void;
+      gateTargets = new Promise((resolve) => {
+        release = resolve;
+      });
+      return () => {
+        gateTargets = undefined;
+        release();
+      };
     },
     /** Holds every part request until the returned function is called. */
     holdSends(): () => void {

@@ -58,8 +58,7 @@ async function settle<T>(work: Promise<T>): Promise<Settled<T>> {
 }
 
 export type Settled<T> =
-  | { ok: true; value: T }
-  | { ok: false; error: { name: string; message: string; code: unknown } };
+  { ok: true; value: T } | { ok: false; error: { name: string; message: string; code: unknown } };
 
 /** Upload driver bound to this page's `?broker=` (see ./uploads.ts). */
 const uploads = {

@@ -21,7 +21,7 @@ export interface Outcome {
   bytesSent: number;
   partsDone: number;
   result?: { fileId: string; fileName: string; size: number; contentSha1: string | null };
-  error?: { code: string; message: string; status: number | undefined };
+  error?: { code: string; message: string; status: number | undefined; cause?: string };
   /** How often bytesSent went down between two progress events (must stay 0). */
   backwards: number;
 }
@@ -76,6 +76,7 @@ export function createReliabilityDriver(params: Record<string, string>) {
               code: snapshot.error.code,
               message: snapshot.error.message,
               status: snapshot.error.status,
+              cause: describeCause(snapshot.error.cause),
             },
           }
         : {}),
@@ -115,10 +116,22 @@ export function createReliabilityDriver(params: Record<string, string>) {
     /** Drops a settled upload (and with it its File), so a long soak doesn't keep every file alive. */
     forget(id: string) {
       entries.delete(id);
+      (globalThis as { gc?: () => void }).gc?.();
     },
     closeAll() {
       for (const uploader of uploaders.values()) uploader.close();
       uploaders.clear();
     },
   };
+}
+
+/** The chain of causes of an error, as one line (names and messages only). */
+function describeCause(cause: unknown): string | undefined {
+  const parts: string[] = [];
+  for (let c = cause, depth = 0; c && depth < 5; depth++) {
+    const { name, message } = c as { name?: string; message?: string };
+    parts.push(`${name}: ${message}`);
+    c = (c as { cause?: unknown }).cause;
+  }
+  return parts.length ? parts.join(' <- ') : undefined;
 }

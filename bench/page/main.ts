@@ -1,0 +1,119 @@
+/**
+ * The bench page: puts the measured things on `window.bench`, so the runner drives them with
+ * `page.evaluate`. Files come from `<input id=file-input>` (set by Playwright with a path, so they
+ * stay on disk and the page never holds them).
+ */
+import { createHttpBrokerClient, createUploader, createWorkerHasher, type Upload } from '../../src/index.js';
+import { type RawOptions, rawUpload } from './raw.js';
+import { type TusOptions, tusUpload } from './tus.js';
+
+function pickedFile(): File {
+  const file = document.querySelector<HTMLInputElement>('#file-input')?.files?.[0];
+  if (!file) throw new Error('No file was set on #file-input');
+  return file;
+}
+
+export interface B2upOptions {
+  broker: string;
+  concurrency: number;
+  partSize: number;
+  wholeFileSha1?: boolean;
+  /** Keep resume records in IndexedDB (default false: a fresh upload every time). */
+  resume?: boolean;
+}
+
+// Long tasks on the main thread, kept from page load; `longTasks.since(t)` reads a window of them.
+const longTasks: { start: number; duration: number }[] = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) longTasks.push({ start: entry.startTime, duration: entry.duration });
+}).observe({ type: 'longtask', buffered: true });
+
+const running = new Map<string, { upload: Upload; t0: number }>();
+
+function startB2up(options: B2upOptions): string {
+  const uploader = createUploader({
+    broker: createHttpBrokerClient(options.broker, { headers: () => ({ Authorization: 'Bearer bench' }) }),
+    concurrency: options.concurrency,
+    partSize: options.partSize,
+    wholeFileSha1: options.wholeFileSha1 ?? false,
+    resume: options.resume ?? false,
+  });
+  const t0 = performance.now();
+  const upload = uploader.upload(pickedFile());
+  upload.done.finally(() => uploader.close()).catch(() => undefined);
+  running.set(upload.id, { upload, t0 });
+  return upload.id;
+}
+
+/** Waits for upload `id`; resolves with its milliseconds and result, or throws its error. */
+async function finishB2up(id: string) {
+  const entry = running.get(id);
+  if (!entry) throw new Error(`no upload ${id}`);
+  const result = await entry.upload.done;
+  const ms = performance.now() - entry.t0;
+  running.delete(id);
+  const { resumed } = entry.upload.snapshot();
+  return { ms, fileId: result.fileId, size: result.size, resumed };
+}
+
+const api = {
+  now: () => performance.now(),
+  fileSize: () => pickedFile().size,
+  b2up: (options: B2upOptions) => finishB2up(startB2up(options)),
+  startB2up,
+  finishB2up,
+  progress: (id: string) => running.get(id)?.upload.snapshot().bytesSent ?? -1,
+  raw: (options: RawOptions) => rawUpload(pickedFile(), options),
+  tus: (options: TusOptions) => tusUpload(pickedFile(), options),
+  /** b2up's worker SHA-1 of the whole picked file (read + hash), one job. */
+  async hashWorker(workers = 1) {
+    const hasher = createWorkerHasher({ workers });
+    await hasher.sha1(new Blob([new Uint8Array(16)])); // start the worker and its WASM first
+    const t0 = performance.now();
+    const sha1 = await hasher.sha1(pickedFile());
+    const ms = performance.now() - t0;
+    hasher.close();
+    return { ms, sha1 };
+  },
+  /**
+   * b2up's worker pool (default size) hashing the picked file as `partSize` parts, all queued at
+   * once, as the upload engine does; resolves with the milliseconds and each part's SHA-1.
+   */
+  async hashParts(partSize: number) {
+    const hasher = createWorkerHasher();
+    const file = pickedFile();
+    await Promise.all([
+      hasher.sha1(new Blob([new Uint8Array(16)])),
+      hasher.sha1(new Blob([new Uint8Array(16)])),
+    ]);
+    const t0 = performance.now();
+    const parts: Promise<string>[] = [];
+    for (let start = 0; start < file.size; start += partSize) {
+      parts.push(hasher.sha1(file.slice(start, Math.min(start + partSize, file.size))));
+    }
+    const sha1s = await Promise.all(parts);
+    const ms = performance.now() - t0;
+    hasher.close();
+    return { ms, sha1s, workers: Math.max(1, Math.min(4, navigator.hardwareConcurrency)) };
+  },
+  /** WebCrypto SHA-1 of the whole picked file: one read into memory, one digest (not incremental). */
+  async hashWebCrypto() {
+    const t0 = performance.now();
+    const digest = await crypto.subtle.digest('SHA-1', await pickedFile().arrayBuffer());
+    const ms = performance.now() - t0;
+    const sha1 = Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+    return { ms, sha1 };
+  },
+  longTasksSince: (t: number) => longTasks.filter((task) => task.start >= t),
+  ready: true as const,
+};
+
+export type BenchPageApi = typeof api;
+
+declare global {
+  interface Window {
+    bench: BenchPageApi;
+  }
+}
+
+window.bench = api;

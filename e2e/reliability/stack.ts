@@ -1,0 +1,261 @@
+/**
+ * The back end the reliability suites run against: the real emulator and the real broker on
+ * 127.0.0.1, each behind a thin wrapper that only watches (and, for the broker, fails a seeded share
+ * of calls). The wrappers measure on the server side what the suites assert: per-token timing of
+ * part uploads (Retry-After respected, no token used twice at once), attempts per part, the broker's
+ * re-authorizations, and every secret a browser must never see.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createB2Client } from '../../src/b2/client.js';
+import { browserUploadCorsRule } from '../../src/broker/bucket-cors.js';
+import { type Broker, type BrokerOptions, createBroker } from '../../src/broker/index.js';
+import { type ServedBroker, serveBroker } from '../../src/broker/node.js';
+import { mulberry32 } from '../../src/emulator/faults.js';
+import { createEmulatorServer, type EmulatorServer } from '../../src/emulator/index.js';
+
+/** One request the emulator received, as the wrapper saw it. */
+export interface EmulatorRequest {
+  /** B2 operation name (last path segment), or the path for anything else. */
+  endpoint: string;
+  method: string;
+  /** Date.now() when the request arrived. */
+  at: number;
+  /** Date.now() when the response finished or the connection closed. */
+  endedAt?: number;
+  status?: number;
+  /** Authorization header: the upload token for parts, Basic credentials for authorize. */
+  authorization: string;
+  partNumber?: number;
+  /** The large file a part token belongs to (read from the emulator's token claims). */
+  fileId?: string;
+  retryAfter?: number;
+}
+
+export interface StackOptions {
+  /** Page origins allowed by the bucket's and the broker's CORS rules. */
+  origins: string[];
+  minPartSize: number;
+  /** Share of broker calls the wrapper fails (half before, half after the broker handled them). */
+  brokerFaultRate?: number;
+  seed?: number;
+  broker?: Partial<BrokerOptions>;
+  /** Holds broker calls whose path matches this long (ms) before handling them, e.g. finish. */
+  delayBrokerCalls?: (path: string) => number;
+}
+
+export interface BrokerFault {
+  at: number;
+  path: string;
+  when: 'before' | 'after';
+}
+
+export interface ReliabilityStack {
+  emulator: EmulatorServer;
+  emulatorUrl: string;
+  brokerUrl: string;
+  bucketId: string;
+  bucketName: string;
+  dataDir: string;
+  admin: ReturnType<typeof createB2Client>;
+  /** Every request the emulator received. */
+  requests: EmulatorRequest[];
+  brokerFaults: BrokerFault[];
+  /** Broker calls received, wrapper faults included. */
+  brokerCalls: number;
+  /** The broker's key id, key and every account token B2 minted for it: never for a browser. */
+  secrets: Set<string>;
+  brokerKeyId: string;
+  setBrokerFaultRate(rate: number): void;
+  /** Holds every part upload this long (ms) before the emulator sees it: a slow link. */
+  setPartDelay(ms: number): void;
+  close(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions): Promise<ReliabilityStack> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'b2up-reliability-'));
+  const emulator = createEmulatorServer({
+    dataDir: join(dataDir, 'emulator'),
+    minPartSize: options.minPartSize,
+  });
+  const requests: EmulatorRequest[] = [];
+  const secrets = new Set<string>([emulator.key]);
+  let partDelay = 0;
+  const emulatorServer = createServer({ requestTimeout: 0 }, (req, res) => {
+    const entry = describe(req);
+    requests.push(entry);
+    const end = () => {
+      entry.endedAt ??= Date.now();
+      if (res.headersSent) entry.status = res.statusCode;
+    };
+    // Headers given to writeHead() never reach getHeader(), so read them on the way out.
+    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => typeof res;
+    res.writeHead = ((...args: unknown[]) => {
+      const headers = args.find((a) => typeof a === 'object' && a !== null) as
+        Record<string, unknown> | undefined;
+      for (const [name, value] of Object.entries(headers ?? {})) {
+        if (name.toLowerCase() === 'retry-after') entry.retryAfter = Number(value);
+      }
+      return writeHead(...args);
+    }) as typeof res.writeHead;
+    res.once('finish', end);
+    res.once('close', end);
+    if (partDelay > 0 && entry.endpoint === 'b2_upload_part' && entry.method === 'POST') {
+      req.pause();
+      setTimeout(() => emulator.handler(req, res), partDelay);
+    } else emulator.handler(req, res);
+  });
+  const emulatorUrl = await listen(emulatorServer);
+
+  const admin = createB2Client({
+    applicationKeyId: emulator.keyId,
+    applicationKey: emulator.key,
+    realm: emulatorUrl,
+  });
+  const bucketName = 'b2up-reliability';
+  const bucket = await admin.createBucket({
+    bucketName,
+    bucketType: 'allPrivate',
+    corsRules: [browserUploadCorsRule(options.origins)],
+  });
+  const key = await admin.createKey({
+    keyName: 'reliability-broker',
+    capabilities: ['writeFiles', 'listFiles', 'readFiles'],
+    bucketIds: [bucket.bucketId],
+  });
+  secrets.add(key.applicationKey);
+  secrets.add(key.applicationKeyId);
+  // Every account token B2 hands the broker is a secret too.
+  const recordTokens: typeof fetch = async (input, init) => {
+    const response = await fetch(input, init);
+    const url = String(input instanceof Request ? input.url : input);
+    if (url.includes('b2_authorize_account') && response.ok) {
+      const body = (await response.clone().json()) as { authorizationToken: string };
+      secrets.add(body.authorizationToken);
+    }
+    return response;
+  };
+  const broker = createBroker({
+    ...options.broker,
+    b2: {
+      applicationKeyId: key.applicationKeyId,
+      applicationKey: key.applicationKey,
+      bucket: bucketName,
+      realm: emulatorUrl,
+      fetch: recordTokens,
+    },
+    authorize: bearerIsUser,
+    cors: { origins: options.origins },
+  });
+  const random = mulberry32(options.seed ?? 1);
+  let faultRate = options.brokerFaultRate ?? 0;
+  const phase = Math.floor(random() * 100);
+  const brokerFaults: BrokerFault[] = [];
+  const state = { brokerCalls: 0 };
+  const faulty: Broker = Object.assign(
+    async (request: Request): Promise<Response> => {
+      state.brokerCalls += 1;
+      const path = new URL(request.url).pathname;
+      const delay = request.method === 'OPTIONS' ? 0 : (options.delayBrokerCalls?.(path) ?? 0);
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+      // Every (1/rate)-th call, from a seeded phase: the share is exact even in a short run, where
+      // an independent draw per call could come out at zero.
+      if (request.method === 'OPTIONS' || faultRate <= 0) return broker(request);
+      const every = Math.max(1, Math.round(1 / faultRate));
+      if ((state.brokerCalls + phase) % every !== 0) return broker(request);
+      const when = random() < 0.5 ? 'before' : 'after';
+      brokerFaults.push({ at: Date.now(), path, when });
+      // 'after': the broker did the work but the answer is lost, as behind a flaky proxy.
+      if (when === 'after') await (await broker(request)).arrayBuffer();
+      const origin = request.headers.get('origin');
+      return new Response(JSON.stringify({ status: 503, code: 'unavailable', message: 'injected' }), {
+        status: 503,
+        headers: {
+          'Content-Type': 'application/json',
+          ...(origin ? { 'Access-Control-Allow-Origin': origin } : {}),
+        },
+      });
+    },
+    { ready: broker.ready },
+  );
+  const served: ServedBroker = await serveBroker(faulty);
+
+  return {
+    emulator,
+    emulatorUrl,
+    brokerUrl: served.url,
+    bucketId: bucket.bucketId,
+    bucketName,
+    dataDir,
+    admin,
+    requests,
+    brokerFaults,
+    get brokerCalls() {
+      return state.brokerCalls;
+    },
+    secrets,
+    brokerKeyId: key.applicationKeyId,
+    setBrokerFaultRate(rate) {
+      faultRate = rate;
+    },
+    setPartDelay(ms) {
+      partDelay = ms;
+    },
+    async close() {
+      await served.close();
+      await new Promise<void>((resolve) => {
+        emulatorServer.close(() => resolve());
+        emulatorServer.closeAllConnections();
+      });
+      emulator.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Dev-only login: `Authorization: Bearer <user>`. */
+function bearerIsUser(request: Request): { id: string } | null {
+  const match = /^Bearer ([\w.@-]{1,64})$/.exec(request.headers.get('authorization') ?? '');
+  return match ? { id: match[1]! } : null;
+}
+
+function describe(req: IncomingMessage): EmulatorRequest {
+  const path = new URL(req.url ?? '/', 'http://x').pathname;
+  const last = path.split('/').filter(Boolean);
+  const endpoint = last.find((segment) => segment.startsWith('b2_')) ?? path;
+  const authorization = String(req.headers.authorization ?? '');
+  const entry: EmulatorRequest = { endpoint, method: req.method ?? 'GET', at: Date.now(), authorization };
+  const part = req.headers['x-bz-part-number'];
+  if (part !== undefined) entry.partNumber = Number(part);
+  if (endpoint === 'b2_upload_part') entry.fileId = tokenFileId(authorization);
+  return entry;
+}
+
+/** The emulator's tokens are `4_<base64url JSON claims>.<mac>`; a part token's claims name its file. */
+function tokenFileId(token: string): string | undefined {
+  const match = /^4_([A-Za-z0-9_-]+)\./.exec(token);
+  if (!match) return undefined;
+  try {
+    return (JSON.parse(Buffer.from(match[1]!, 'base64url').toString('utf8')) as { fileId?: string }).fileId;
+  } catch {
+    return undefined;
+  }
+}
+
+async function listen(server: Server): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+/** The key id the broker authorized with, from a Basic header (`keyId:key`). */
+export function basicKeyId(authorization: string): string | undefined {
+  const match = /^Basic (.+)$/.exec(authorization);
+  if (!match) return undefined;
+  return Buffer.from(match[1]!, 'base64').toString('utf8').split(':')[0];
+}

@@ -1,0 +1,552 @@
+/**
+ * Suite 4, broker attack corpus (docs/reliability.md#broker-attack-corpus): ≥ 300 hostile requests
+ * generated systematically against a real broker over a real emulator. test/broker/attacks.test.ts
+ * proves each kind of refusal once with its exact code; this suite multiplies them across every call,
+ * token variant, origin and input, and counts how many got through (bar: 0).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTokenSigner, toBase64Url } from '../../src/broker/token.js';
+import { figure, isLong, writeFigures } from '../../e2e/reliability/figures.js';
+import {
+  as,
+  bytes,
+  call,
+  leakedSecrets,
+  MIN_PART,
+  type Reply,
+  type RunningBroker,
+  SECRET,
+  sha1,
+  start,
+  startBroker,
+  startWorld,
+  uploadParts,
+  type World,
+} from '../broker/helpers.js';
+
+const APP_ORIGIN = 'http://127.0.0.1:5173';
+const MAX_FILE = 100 * MIN_PART;
+const STARTS_PER_MINUTE = 20;
+
+let world: World;
+let broker: RunningBroker;
+let base: string;
+/** Requests sent and how many of them a hostile caller got through, per category. */
+const tally = new Map<string, { sent: number; succeeded: string[] }>();
+
+function count(category: string, label: string, succeeded: boolean): void {
+  const entry = tally.get(category) ?? { sent: 0, succeeded: [] };
+  entry.sent += 1;
+  if (succeeded) entry.succeeded.push(label);
+  tally.set(category, entry);
+}
+const ok = (r: Reply) => r.status >= 200 && r.status < 300;
+
+beforeAll(async () => {
+  world = await startWorld();
+  broker = await startBroker(world, {
+    cors: { origins: [APP_ORIGIN] },
+    limits: { maxFileSize: MAX_FILE, startsPerMinute: 10_000 },
+  });
+  base = broker.url;
+});
+
+afterAll(async () => {
+  const rows = [...tally].map(([category, { sent, succeeded }]) =>
+    figure(
+      `${category}: hostile requests / succeeded`,
+      `${sent} / ${succeeded.length}`,
+      '0 succeed',
+      succeeded.length === 0,
+    ),
+  );
+  const total = [...tally.values()].reduce((n, t) => n + t.sent, 0);
+  const got = [...tally.values()].reduce((n, t) => n + t.succeeded.length, 0);
+  rows.unshift(
+    figure(
+      'hostile requests in all / succeeded',
+      `${total} / ${got}`,
+      '≥ 300 / 0',
+      total >= 300 && got === 0,
+    ),
+  );
+  rows.push(
+    figure(
+      'secrets in any broker response',
+      leakedSecrets(world).length,
+      '0',
+      leakedSecrets(world).length === 0,
+    ),
+  );
+  writeFigures('4-broker-attacks', isLong() ? 'long' : 'ci', rows);
+  await broker?.close();
+  await world?.close();
+});
+
+const pathOf = (uploadId: string) => `/uploads/${encodeURIComponent(uploadId)}`;
+type Session = { uploadId: string; token: string; fileName: string };
+
+async function startAs(user: string, size = 2 * MIN_PART): Promise<Session> {
+  const r = await start(base, user, { name: 'victim.bin', size });
+  if (r.status !== 200) throw new Error(`start: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+const PER_UPLOAD_CALLS = [
+  { name: 'part-urls', method: 'POST', suffix: '/part-urls', json: { count: 1 } },
+  { name: 'parts', method: 'GET', suffix: '/parts', json: undefined },
+  { name: 'finish', method: 'POST', suffix: '/finish', json: { partSha1Array: ['0'.repeat(40)] } },
+  { name: 'cancel', method: 'DELETE', suffix: '', json: undefined },
+] as const;
+
+describe('per-upload calls with someone else’s upload or a bad token', () => {
+  it('refuses every call × every token variant, for both users’ uploads', async () => {
+    const alice = await startAs('alice');
+    const bob = await startAs('bob');
+    const other = await startAs('alice');
+    const signer = createTokenSigner(new TextEncoder().encode(SECRET));
+    const past = Date.now() - 1000;
+    const expired = (s: Session, user: string) =>
+      signer.sign({
+        uploadId: s.uploadId,
+        principalId: user,
+        fileName: s.fileName,
+        size: 2 * MIN_PART,
+        expiresAt: past,
+      });
+    const tamper = (token: string, change: Record<string, unknown>) => {
+      const [payload, signature] = token.split('.');
+      const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString());
+      return `${toBase64Url(new TextEncoder().encode(JSON.stringify({ ...claims, ...change })))}.${signature}`;
+    };
+    // [label, user, upload attacked, token sent (undefined = none)]
+    const variants = async (
+      victim: Session,
+      owner: string,
+      stranger: string,
+    ): Promise<[string, string | undefined, string, string | undefined][]> => [
+      ['stranger with the owner’s token', stranger, victim.uploadId, victim.token],
+      [
+        'stranger with own token for another upload',
+        stranger,
+        victim.uploadId,
+        stranger === 'bob' ? bob.token : alice.token,
+      ],
+      [
+        'owner with a token for another upload',
+        owner,
+        victim.uploadId,
+        owner === 'alice' ? other.token : alice.token,
+      ],
+      ['no login, owner’s token', undefined, victim.uploadId, victim.token],
+      ['owner, no token', owner, victim.uploadId, undefined],
+      ['owner, empty token', owner, victim.uploadId, ''],
+      ['owner, garbage token', owner, victim.uploadId, 'garbage'],
+      ['owner, three-part token', owner, victim.uploadId, `${victim.token}.x`],
+      ['owner, signature stripped', owner, victim.uploadId, `${victim.token.split('.')[0]}.`],
+      ['owner, forged signature', owner, victim.uploadId, `${victim.token.split('.')[0]}.${'A'.repeat(43)}`],
+      ['owner, token of 9000 chars', owner, victim.uploadId, `${'A'.repeat(9000)}.${'A'.repeat(43)}`],
+      ['owner, size raised in payload', owner, victim.uploadId, tamper(victim.token, { s: 10 ** 12 })],
+      [
+        'stranger, principal swapped in payload',
+        stranger,
+        victim.uploadId,
+        tamper(victim.token, { p: stranger }),
+      ],
+      [
+        'owner, expiry pushed in payload',
+        owner,
+        victim.uploadId,
+        tamper(victim.token, { e: Date.now() + 10 ** 9 }),
+      ],
+      ['owner, expired (validly signed)', owner, victim.uploadId, await expired(victim, owner)],
+      ['stranger, expired token of the victim', stranger, victim.uploadId, await expired(victim, owner)],
+      [
+        'owner, token with CRLF appended',
+        owner,
+        victim.uploadId,
+        `${victim.token}\r\nX-Evil: 1`.replace(/[\r\n]/g, ' '),
+      ],
+      [
+        'owner’s token, path of another upload',
+        owner,
+        bob.uploadId === victim.uploadId ? alice.uploadId : bob.uploadId,
+        victim.token,
+      ],
+      ['owner’s token, traversal in the path', owner, `../${victim.uploadId}`, victim.token],
+      ['owner’s token, id with suffix', owner, `${victim.uploadId}x`, victim.token],
+    ];
+    for (const [victim, owner, stranger] of [
+      [alice, 'alice', 'bob'],
+      [bob, 'bob', 'mallory'],
+    ] as const) {
+      for (const [label, user, uploadId, token] of await variants(victim, owner, stranger)) {
+        for (const c of PER_UPLOAD_CALLS) {
+          const headers: Record<string, string> = { ...(user ? as(user) : {}) };
+          if (token !== undefined) headers['X-B2up-Upload-Token'] = token;
+          const r = await call(base, `${pathOf(uploadId)}${c.suffix}`, {
+            method: c.method,
+            headers,
+            json: c.json,
+          });
+          count('other user’s upload / bad tokens', `${c.name} ${label}: ${r.status}`, ok(r));
+        }
+      }
+    }
+    // Nothing changed: both uploads are still open and hold no parts.
+    const { files } = await world.admin.listUnfinishedLargeFiles({ bucketId: world.bucketId });
+    expect(files.map((f) => f.fileId)).toEqual(expect.arrayContaining([alice.uploadId, bob.uploadId]));
+    expect(tally.get('other user’s upload / bad tokens')?.succeeded).toEqual([]);
+  });
+
+  it('refuses a replayed token after cancel and after finish, on every call', async () => {
+    const cancelled = await startAs('alice');
+    expect(
+      (
+        await call(base, pathOf(cancelled.uploadId), {
+          method: 'DELETE',
+          headers: { ...as('alice'), 'X-B2up-Upload-Token': cancelled.token },
+        })
+      ).status,
+    ).toBe(200);
+    const finished = await startAs('alice');
+    const parts = [bytes(MIN_PART, 1), bytes(MIN_PART, 2)];
+    await uploadParts(base, 'alice', finished, parts);
+    const headers = { ...as('alice'), 'X-B2up-Upload-Token': finished.token };
+    const first = await call(base, `${pathOf(finished.uploadId)}/finish`, {
+      method: 'POST',
+      headers,
+      json: { partSha1Array: parts.map(sha1) },
+    });
+    expect(first.status).toBe(200);
+    for (const [label, session] of [
+      ['cancelled', cancelled],
+      ['finished', finished],
+    ] as const) {
+      for (const c of PER_UPLOAD_CALLS) {
+        if (label === 'finished' && c.name === 'finish') continue; // a repeated finish is checked below
+        const r = await call(base, `${pathOf(session.uploadId)}${c.suffix}`, {
+          method: c.method,
+          headers: { ...as('alice'), 'X-B2up-Upload-Token': session.token },
+          json: c.json,
+        });
+        // Cancelling a finished file must not delete it; listing its parts leaks nothing new but is refused too.
+        count('replayed tokens', `${c.name} after ${label}: ${r.status}`, ok(r) && c.name !== 'parts');
+      }
+    }
+    // A repeated finish answers the same result, however often it is repeated.
+    for (let i = 0; i < 3; i++) {
+      const again = await call(base, `${pathOf(finished.uploadId)}/finish`, {
+        method: 'POST',
+        headers,
+        json: { partSha1Array: parts.map(sha1) },
+      });
+      count(
+        'repeated finish',
+        `finish #${i + 2}: ${again.status}`,
+        JSON.stringify(again.body) !== JSON.stringify(first.body),
+      );
+    }
+    const file = await world.admin.getFileInfo({ fileId: finished.uploadId });
+    expect(file.action).toBe('upload');
+    expect(tally.get('replayed tokens')?.succeeded).toEqual([]);
+    expect(tally.get('repeated finish')?.succeeded).toEqual([]);
+  });
+});
+
+describe('origins', () => {
+  const routes = [
+    ['GET', '/config'],
+    ['POST', '/files'],
+    ['POST', '/files/target'],
+    ['POST', '/uploads'],
+    ['POST', '/uploads/x/part-urls'],
+    ['GET', '/uploads/x/parts'],
+    ['POST', '/uploads/x/finish'],
+    ['DELETE', '/uploads/x'],
+  ] as const;
+  it('refuses cross-origin calls and preflights from every origin but the app’s', async () => {
+    const hostile = [
+      'http://127.0.0.1:5174', // a second loopback origin
+      'http://localhost:5173',
+      'https://127.0.0.1:5173',
+      'http://127.0.0.1:5173.evil.example',
+      'http://evil.example',
+      'null',
+      'http://127.0.0.1',
+    ];
+    for (const origin of hostile) {
+      for (const [method, path] of routes) {
+        const actual = await call(base, path, {
+          method,
+          headers: { ...as('alice'), Origin: origin, 'Content-Type': 'application/json' },
+          ...(method === 'POST' ? { json: { name: 'x.bin', size: 10, count: 1 } } : {}),
+        });
+        const allowOrigin = actual.headers.get('access-control-allow-origin');
+        count(
+          'cross-origin requests',
+          `${method} ${path} from ${origin}: ${actual.status}`,
+          ok(actual) || allowOrigin === origin,
+        );
+        const preflight = await call(base, path, {
+          method: 'OPTIONS',
+          headers: {
+            Origin: origin,
+            'Access-Control-Request-Method': method,
+            'Access-Control-Request-Headers': 'authorization,content-type',
+          },
+        });
+        count(
+          'disallowed preflights',
+          `OPTIONS ${path} from ${origin}: ${preflight.status}`,
+          preflight.headers.get('access-control-allow-origin') === origin ||
+            preflight.headers.get('access-control-allow-origin') === '*',
+        );
+      }
+    }
+    expect(tally.get('cross-origin requests')?.succeeded).toEqual([]);
+    expect(tally.get('disallowed preflights')?.succeeded).toEqual([]);
+  });
+});
+
+describe('names and prefixes', () => {
+  const names = [
+    '../../etc/passwd',
+    '..',
+    '.',
+    '../',
+    '..\\..\\boot.ini',
+    '/etc/shadow',
+    '//server/share/x',
+    'a/../../b',
+    '%2e%2e%2fsecret',
+    '%2e%2e/%2e%2e/x',
+    'uploads/../other-user/x',
+    'other-user/file.bin',
+    '\u0000',
+    'a\u0000b',
+    'a\u0007b',
+    'tab\there',
+    'new\nline',
+    'crlf\r\nX-Bz-Info-evil: 1',
+    '\u0085next',
+    '\u2028sep',
+    '\u202Egnp.exe',
+    '\u200Bzero-width',
+    '\uFEFFbom',
+    'ﬁle.txt',
+    '／etc／passwd',
+    '＼windows',
+    'ａdmin.txt',
+    'con',
+    'NUL.txt',
+    'x'.repeat(1025),
+    'é'.repeat(600),
+    '😀'.repeat(300),
+    `${'a/'.repeat(200)}x`,
+    ' ',
+    '   .   ',
+    'file.',
+    '\\',
+    '~/.ssh/authorized_keys',
+    'C:\\Windows\\system.ini',
+    'cafe\u0301.txt',
+    '\uD800lone-surrogate',
+  ];
+  it('never lets a name leave <prefix>/<uuid>/ or carry separators and controls', async () => {
+    for (const name of names) {
+      const r = await start(base, 'alice', { name, size: 2 * MIN_PART });
+      if (!ok(r)) {
+        count('hostile names', `${JSON.stringify(name.slice(0, 30))}: ${r.status}`, false);
+        continue;
+      }
+      const match = /^uploads\/[0-9a-f-]{36}\/([^/]+)$/.exec(r.body.fileName);
+      const safe = match?.[1] ?? '';
+      const escaped =
+        !match || /[\\\p{Cc}\p{Cf}\uff0f\uff3c]/u.test(safe) || /^\.|\.$/.test(safe) || safe.includes('..');
+      count('hostile names', `${JSON.stringify(name.slice(0, 30))} → ${r.body.fileName}`, escaped);
+    }
+    // Fields that try to choose the name or prefix directly are ignored or refused.
+    for (const extra of [
+      { fileName: 'other/x.bin' },
+      { prefix: 'other' },
+      { namePrefix: '' },
+      { bucketId: 'x' },
+      { principal: 'bob' },
+    ]) {
+      const r = await start(base, 'alice', { name: 'x.bin', size: 2 * MIN_PART, ...extra });
+      const inside = ok(r) && /^uploads\/[0-9a-f-]{36}\/x\.bin$/.test(r.body.fileName);
+      count(
+        'prefixes outside the user’s',
+        `${JSON.stringify(extra)}: ${r.status} ${r.body?.fileName}`,
+        ok(r) && !inside,
+      );
+    }
+    expect(tally.get('hostile names')?.succeeded).toEqual([]);
+    expect(tally.get('prefixes outside the user’s')?.succeeded).toEqual([]);
+  });
+});
+
+describe('sizes, types and file info', () => {
+  it('refuses oversize or malformed declarations', async () => {
+    for (const size of [
+      MAX_FILE + 1,
+      10 * 2 ** 40,
+      2 ** 53,
+      2 ** 53 + 2,
+      -1,
+      0,
+      1.5,
+      '100',
+      null,
+      Number.MAX_VALUE,
+      1e308,
+    ]) {
+      const r = await start(base, 'alice', { name: 'big.bin', size });
+      count('oversize / bad declarations', `size ${size}: ${r.status}`, ok(r));
+    }
+    for (const partSize of [-1, 2 ** 53, 'x']) {
+      const r = await start(base, 'alice', { name: 'p.bin', size: 2 * MIN_PART, partSize });
+      // An absurd part size is clamped, never obeyed.
+      count(
+        'oversize / bad declarations',
+        `partSize ${partSize}: ${r.status} ${r.body?.partSize}`,
+        ok(r) && !(r.body.partSize >= MIN_PART && r.body.partSize <= 5 * 10 ** 9),
+      );
+    }
+    const small = await call(base, '/files', {
+      method: 'POST',
+      headers: {
+        ...as('alice'),
+        'Content-Type': 'application/octet-stream',
+        'X-B2up-Name': 'x.bin',
+        'X-B2up-Content-Sha1': sha1(bytes(10)),
+      },
+      body: bytes(MAX_FILE + 10),
+    });
+    count('oversize / bad declarations', `small file over the limit: ${small.status}`, ok(small));
+    expect(tally.get('oversize / bad declarations')?.succeeded).toEqual([]);
+  });
+
+  it('refuses extra parts beyond the declared size at finish', async () => {
+    for (const [label, parts] of [
+      ['one extra part', [bytes(MIN_PART, 1), bytes(MIN_PART, 2), bytes(MIN_PART, 3)]],
+      ['a bigger last part', [bytes(MIN_PART, 1), bytes(MIN_PART + 1, 2)]],
+      ['fewer bytes', [bytes(MIN_PART, 1)]],
+    ] as const) {
+      const s = await startAs('alice');
+      await uploadParts(base, 'alice', s, [...parts]);
+      const r = await call(base, `${pathOf(s.uploadId)}/finish`, {
+        method: 'POST',
+        headers: { ...as('alice'), 'X-B2up-Upload-Token': s.token },
+        json: { partSha1Array: parts.map(sha1) },
+      });
+      count('extra parts beyond the declared size', `${label}: ${r.status}`, ok(r));
+    }
+    expect(tally.get('extra parts beyond the declared size')?.succeeded).toEqual([]);
+  });
+
+  it('refuses active content types, large and small', async () => {
+    const types = [
+      'text/html',
+      'TEXT/HTML',
+      'text/html; charset=utf-8',
+      ' text/html',
+      'image/svg+xml',
+      'image/svg+xml; charset=utf-8',
+      'application/xhtml+xml',
+      'application/xml',
+      'text/xml',
+      'application/javascript',
+      'text/javascript',
+      'text/html,application/octet-stream',
+    ];
+    for (const contentType of types) {
+      const large = await start(base, 'alice', { name: 'x.bin', size: 2 * MIN_PART, contentType });
+      count(
+        'text/html and SVG types',
+        `large ${contentType}: ${large.status} ${large.body?.fileName ?? ''}`,
+        ok(large),
+      );
+      const body = bytes(100);
+      const small = await call(base, '/files', {
+        method: 'POST',
+        headers: {
+          ...as('alice'),
+          'Content-Type': contentType,
+          'X-B2up-Name': 'x.bin',
+          'X-B2up-Content-Sha1': sha1(body),
+        },
+        body,
+      });
+      count('text/html and SVG types', `small ${contentType}: ${small.status}`, ok(small));
+    }
+    // A name ending in .html or .svg with no type must not be stored as active content either.
+    for (const name of ['page.html', 'icon.svg', 'x.xhtml']) {
+      const r = await start(base, 'alice', { name, size: 2 * MIN_PART });
+      let stored = '';
+      if (ok(r)) stored = (await world.admin.getFileInfo({ fileId: r.body.uploadId })).contentType ?? '';
+      count(
+        'text/html and SVG types',
+        `${name} stored as ${stored || r.status}`,
+        /html|svg|xml|javascript/i.test(stored),
+      );
+    }
+    expect(tally.get('text/html and SVG types')?.succeeded).toEqual([]);
+  });
+
+  it('never lets CRLF or reserved keys through file info', async () => {
+    const infos = [
+      { note: 'a\r\nX-Injected: 1' },
+      { 'bad\r\nkey': 'x' },
+      { note: '\r\n\r\n<html>' },
+      { 'b2-content-disposition': 'inline\r\nX-Evil: 1' },
+      { 'b2-content-type': 'text/html' },
+      { 'x-bz-info-evil': 'x' },
+      { note: '\u0000' },
+      { [''.padEnd(300, 'k')]: 'v' },
+      { note: 'v'.repeat(8000) },
+      { b2up_principal: 'bob' },
+    ];
+    for (const info of infos) {
+      const r = await start(base, 'alice', { name: 'x.bin', size: 2 * MIN_PART, info });
+      let through = false;
+      if (ok(r)) {
+        const stored = (await world.admin.getFileInfo({ fileId: r.body.uploadId })).fileInfo ?? {};
+        through =
+          Object.entries(stored).some(
+            ([k, v]) => /[\r\n\0]/.test(k + v) || (k === 'b2-content-type' && /html/.test(v)),
+          ) || stored['b2up-user'] !== 'alice';
+      }
+      count(
+        'CRLF / reserved keys in file info',
+        `${JSON.stringify(info).slice(0, 40)}: ${r.status}`,
+        through,
+      );
+    }
+    expect(tally.get('CRLF / reserved keys in file info')?.succeeded).toEqual([]);
+  });
+});
+
+describe('rate limit', () => {
+  it('refuses starts beyond startsPerMinute in a burst', async () => {
+    const limited = await startBroker(world, {
+      limits: { maxFileSize: MAX_FILE, startsPerMinute: STARTS_PER_MINUTE },
+    });
+    const burst = await Promise.all(
+      Array.from({ length: STARTS_PER_MINUTE + 20 }, () =>
+        start(limited.url, 'rate-limited-user', { name: 'x.bin', size: 2 * MIN_PART }),
+      ),
+    ).finally(() => limited.close());
+    const allowed = burst.filter(ok).length;
+    for (const [i, r] of burst.entries()) {
+      count(
+        'bursts beyond the rate limit',
+        `start #${i}: ${r.status}`,
+        ok(r) && i >= STARTS_PER_MINUTE && allowed > STARTS_PER_MINUTE,
+      );
+    }
+    expect(allowed).toBeLessThanOrEqual(STARTS_PER_MINUTE);
+    expect(burst.filter((r) => r.status === 429).length).toBe(burst.length - allowed);
+  });
+});
