@@ -3,6 +3,8 @@
  * driven like a user would — picker, drop, pause/resume/cancel, the resume list after a reload,
  * keyboard only — with every upload checked byte for byte (SHA-1) in the emulator's bucket.
  */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { expect, type Locator, type Page, test } from '@playwright/test';
 import type { DevServer } from '../../src/cli/dev-server.js';
 import {
@@ -81,6 +83,19 @@ test('drop files (and a DataTransfer like a real drag) uploads them', async ({ p
   await zone.dispatchEvent('drop', { dataTransfer: transfer });
   await expectUploaded(element, a);
   await expectUploaded(element, b);
+});
+
+test('choose a folder: every file in it (and in its subfolders) uploads', async ({ page }) => {
+  const folder = join(files.dir, 'album');
+  await mkdir(join(folder, 'day-2'), { recursive: true });
+  const top = await makeFile(folder, 'top.bin', 600_000, 21);
+  const nested = await makeFile(join(folder, 'day-2'), 'nested.bin', 1_200_000, 22);
+  const element = await openDemo(page);
+  const chooser = page.waitForEvent('filechooser');
+  await element.getByRole('button', { name: 'Choose a folder' }).click();
+  await (await chooser).setFiles(folder);
+  await expectUploaded(element, top);
+  await expectUploaded(element, nested);
 });
 
 test('pause, resume and cancel buttons work; the bar moves between 0 and 100', async ({ page }) => {
