@@ -8,6 +8,9 @@ export default defineConfig({
   testMatch: '**/*.spec.ts',
   workers: 1,
   timeout: 180_000,
+  // Waiting for a condition (a bar moving, a row reaching "done") can take long on a loaded 2-core
+  // CI machine; Playwright's 5 s default turned slowness into failures. These are waits, not timing.
+  expect: { timeout: 30_000 },
   reporter: process.env.CI ? [['list']] : [['list']],
   use: {
     browserName: 'chromium',
