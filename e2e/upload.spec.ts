@@ -284,3 +284,43 @@ async function expectNotFinished(stack: DevStack, fileId: string): Promise<void>
   if ('action' in info) expect(info.action).toBe('start');
   else expect(info.status).toBe(404);
 }
+
+test('after a reload a remembered FileSystemFileHandle re-opens the file and the upload resumes', async ({
+  page,
+  openStack,
+  stack,
+}) => {
+  // Handles from the origin-private file system behave like picked ones once stored (IndexedDB),
+  // without the native picker, which headless Chromium can't answer.
+  const size = 12 * MiB;
+  await openStack();
+  const id = await page.evaluate(async (bytes) => {
+    const t = window.b2upTest;
+    const root = await navigator.storage.getDirectory();
+    const handle = await root.getFileHandle('handled.bin', { create: true });
+    const writable = await handle.createWritable();
+    await writable.write(t.deterministicFile(13, bytes));
+    await writable.close();
+    const file = await handle.getFile();
+    await t.fileHandles.createFileHandleStore().remember(file, handle);
+    return t.uploads.start({ file, uploader: { partSize: 1024 * 1024, concurrency: 1 } });
+  }, size);
+  await untilPartsDone(page, id, 3);
+  await page.reload();
+  await page.waitForFunction(() => window.b2upTest?.ready === true);
+
+  const resumed = await page.evaluate(async () => {
+    const t = window.b2upTest;
+    const [entry] = await t.uploads.uploader().pending();
+    if (!entry) throw new Error('nothing pending after the reload');
+    const handles = t.fileHandles.createFileHandleStore();
+    const handle = await handles.find(entry);
+    const file = handle && (await handles.open(handle));
+    if (!file) throw new Error('the stored handle did not re-open the file');
+    return t.uploads.finished(t.uploads.start({ file, uploader: { partSize: 1024 * 1024 } }));
+  });
+  expect(resumed.state).toBe('done');
+  expect(resumed.resumed).toBe(true);
+  expect(await storedSha1(stack, resumed.result!.fileId)).toBe(deterministicSha1(13, size));
+  expect(partBytesReceived(stack)).toBeLessThanOrEqual(size + 1024 * 1024);
+});

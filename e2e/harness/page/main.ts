@@ -8,13 +8,14 @@
  */
 import { wrap } from 'comlink';
 import * as sdk from '../../../src/index.js';
+import * as fileHandles from '../../../src/ui/file-handles.js';
 import * as hasher from '../../../src/upload/hasher.js';
 import type { HashWorkerApi } from '../../../workers/hash-worker.js';
 import { deterministicBlocks } from '../data.js';
 import { createReliabilityDriver } from './reliability.js';
 import * as uploadDriver from './uploads.js';
 
-const modules = { hasher, sdk };
+const modules = { hasher, sdk, fileHandles };
 
 /** Server URLs and other settings a spec passed in the page URL (`?broker=…&emulator=…`). */
 const params: Record<string, string> = Object.fromEntries(new URLSearchParams(location.search));
