@@ -1,14 +1,10 @@
 /**
- * Builds the bench page (bench/page) with Vite into a temp dir and serves it with `vite preview` on
- * 127.0.0.1 at a free port. The page imports the package sources, like the e2e harness does, plus
- * tus-js-client for the browser peer.
+ * The bench page (bench/page), built and served the way the e2e harness serves its page: the page
+ * imports the package sources, plus tus-js-client for the browser peer. Minified, as shipped.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, preview } from 'vite';
+import { servePage } from '../../e2e/harness/server.js';
 
 const pageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', 'page');
 
@@ -18,34 +14,6 @@ export interface PageServer {
   close(): Promise<void>;
 }
 
-export async function startPageServer(): Promise<PageServer> {
-  const outDir = await mkdtemp(join(tmpdir(), 'b2up-bench-page-'));
-  try {
-    await build({
-      configFile: false,
-      root: pageRoot,
-      base: './',
-      logLevel: 'warn',
-      build: { outDir, emptyOutDir: true, minify: true, sourcemap: false, target: 'es2022' },
-      worker: { format: 'es' },
-    });
-    const server = await preview({
-      configFile: false,
-      root: pageRoot,
-      logLevel: 'warn',
-      build: { outDir },
-      preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
-    });
-    const { port } = server.httpServer.address() as AddressInfo;
-    return {
-      origin: `http://127.0.0.1:${port}`,
-      async close() {
-        await server.close();
-        await rm(outDir, { recursive: true, force: true });
-      },
-    };
-  } catch (error) {
-    await rm(outDir, { recursive: true, force: true });
-    throw error;
-  }
+export function startPageServer(): Promise<PageServer> {
+  return servePage({ root: pageRoot, tempPrefix: 'b2up-bench-page-', minify: true });
 }

@@ -28,21 +28,50 @@ export interface HarnessServer {
 
 export async function startHarness(): Promise<HarnessServer> {
   const target = process.env.B2UP_E2E_TARGET === 'dist' ? 'dist' : 'src';
-  const outDir = await mkdtemp(join(tmpdir(), 'b2up-harness-'));
+  const page = await servePage({
+    root: pageRoot,
+    tempPrefix: 'b2up-harness-',
+    plugins: target === 'dist' ? [useBuiltPackage(distRoot())] : [],
+  });
+  return { ...page, target };
+}
+
+export interface PageOptions {
+  /** The page's folder (with its index.html). */
+  root: string;
+  /** Prefix of the temp build folder, removed on close. */
+  tempPrefix: string;
+  plugins?: Plugin[];
+  /** Minify the build (benchmarks measure what ships). Default false (readable stacks in tests). */
+  minify?: boolean;
+}
+
+/**
+ * Builds a page with Vite into a temp folder and serves it with `vite preview` on 127.0.0.1 at a
+ * free port. The harness and the benchmarks both serve their pages this way.
+ */
+export async function servePage(options: PageOptions): Promise<{ origin: string; close(): Promise<void> }> {
+  const outDir = await mkdtemp(join(tmpdir(), options.tempPrefix));
   try {
     await build({
       configFile: false,
-      root: pageRoot,
+      root: options.root,
       base: './',
       logLevel: 'warn',
-      plugins: target === 'dist' ? [useBuiltPackage(distRoot())] : [],
-      build: { outDir, emptyOutDir: true, minify: false, sourcemap: true, target: 'es2022' },
+      plugins: options.plugins ?? [],
+      build: {
+        outDir,
+        emptyOutDir: true,
+        minify: options.minify ?? false,
+        sourcemap: !options.minify,
+        target: 'es2022',
+      },
       // Module workers, as a consumer's Vite app with default options would get for `type: 'module'`.
       worker: { format: 'es' },
     });
     const server = await preview({
       configFile: false,
-      root: pageRoot,
+      root: options.root,
       logLevel: 'warn',
       build: { outDir },
       preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
@@ -50,7 +79,6 @@ export async function startHarness(): Promise<HarnessServer> {
     const { port } = server.httpServer.address() as AddressInfo;
     return {
       origin: `http://127.0.0.1:${port}`,
-      target,
       async close() {
         await server.close();
         await rm(outDir, { recursive: true, force: true });
