@@ -4,7 +4,7 @@
  * ordinary flow against it — authorize, bucket, small and large uploads (b2sdk picks the
  * large-file path by itself), list, download by id and name, hide, delete.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -15,15 +15,30 @@ import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 const python = process.env.B2UP_PYTHON ?? '/usr/bin/python3';
 const script = fileURLToPath(new URL('./b2sdk_client.py', import.meta.url));
 
-describe('b2sdk (Python) against the emulator', () => {
+const HOW =
+  "install Debian/Ubuntu's python3-b2sdk (apt-get install -y python3-b2sdk; .ci/run does), " +
+  'or point B2UP_PYTHON at a python3 with b2sdk 1.x';
+
+function hasB2sdk(): boolean {
+  if (!existsSync(python)) return false;
+  try {
+    execFileSync(python, ['-c', 'import b2sdk.v2'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// In CI this suite must run (CI installs b2sdk). On a developer's machine without b2sdk it says
+// why it did not run instead of failing `npm test` over a Python package.
+const available = hasB2sdk();
+if (!available && process.env.CI) throw new Error(`b2sdk is required in CI: ${HOW}`);
+if (!available) console.warn(`b2sdk compatibility suite not run: ${HOW}`);
+
+describe.runIf(available)('b2sdk (Python) against the emulator', () => {
   let emulator: Emulator;
 
   beforeAll(async () => {
-    if (!existsSync(python)) {
-      throw new Error(
-        `${python} not found: install Debian's python3-b2sdk (apt-get install -y python3-b2sdk)`,
-      );
-    }
     emulator = await startEmulator({ minPartSize: 100_000, recommendedPartSize: 200_000 });
   });
 
