@@ -3,11 +3,14 @@
  * memory (dataDir mode). Implements B2's three X-Bz-Content-Sha1 modes (reference §2.7): a 40-hex SHA-1,
  * `hex_digits_at_end` (the last 40 bytes of the body are the hex SHA-1 and are not stored), and
  * `do_not_verify`. Nothing becomes visible unless every byte arrived and the hash matched.
+ * Bodies from 1 MiB up are hashed in the emulator's worker pool (hash-pool.ts), smaller ones inline,
+ * where a round trip to a worker would cost more than the hashing.
  */
 import { createHash } from 'node:crypto';
 import { DO_NOT_VERIFY, HEX_DIGITS_AT_END } from '../b2/wire.js';
 import { B2Failure, badRequest } from './errors.js';
 import type { Exchange } from './exchange.js';
+import type { BodyDigests, BodyHasher } from './hash-pool.js';
 import type { BlobRef } from './model.js';
 
 export interface ReceivedBody {
@@ -18,6 +21,24 @@ export interface ReceivedBody {
 }
 
 const SHA1_HEX = /^[0-9a-fA-F]{40}$/;
+
+/** Below this many bytes a body is hashed on the main thread. */
+const WORKER_HASH_MIN_BYTES = 1024 * 1024;
+
+function inlineHasher(): BodyHasher {
+  const sha1 = createHash('sha1');
+  const md5 = createHash('md5');
+  return {
+    async update(chunk) {
+      sha1.update(chunk);
+      md5.update(chunk);
+    },
+    async digest(): Promise<BodyDigests> {
+      return { sha1: sha1.digest('hex'), md5: md5.digest('hex') };
+    },
+    abort() {},
+  };
+}
 
 /** Checks Content-Length, chunked encoding and X-Bz-Content-Sha1 before any byte is read. */
 export function bodyLength(x: Exchange, max: number): { length: number; sha1Mode: string } {
@@ -40,8 +61,9 @@ export function bodyLength(x: Exchange, max: number): { length: number; sha1Mode
 
 export async function receiveBody(x: Exchange, sha1Mode: string): Promise<ReceivedBody> {
   const writer = x.ctx.blobs.create();
-  const sha1 = createHash('sha1');
-  const md5 = createHash('md5');
+  const length = Number(x.header('content-length') ?? 0);
+  const pool = x.ctx.hashing;
+  const hasher = pool && length >= WORKER_HASH_MIN_BYTES ? pool.start() : inlineHasher();
   const holdBack = sha1Mode === HEX_DIGITS_AT_END ? 40 : 0;
   let tail = Buffer.alloc(0);
   let stored = 0;
@@ -56,12 +78,12 @@ export async function receiveBody(x: Exchange, sha1Mode: string): Promise<Receiv
         tail = Buffer.from(joined.subarray(cut));
       }
       if (!data.length) continue;
-      sha1.update(data);
-      md5.update(data);
       stored += data.length;
+      await hasher.update(data);
       await writer.write(data);
     }
-    const actual = sha1.digest('hex');
+    const digests = await hasher.digest();
+    const actual = digests.sha1;
     const expected = holdBack ? tail.toString('latin1') : sha1Mode;
     if (sha1Mode !== DO_NOT_VERIFY && expected.toLowerCase() !== actual) {
       throw new B2Failure(400, 'bad_request', 'Sha1 did not match data received');
@@ -70,9 +92,10 @@ export async function receiveBody(x: Exchange, sha1Mode: string): Promise<Receiv
     return {
       blob: { blobId, length: stored },
       contentSha1: sha1Mode === DO_NOT_VERIFY ? `unverified:${actual}` : actual,
-      contentMd5: md5.digest('hex'),
+      contentMd5: digests.md5,
     };
   } catch (error) {
+    hasher.abort();
     writer.abort();
     throw error;
   }

@@ -3,6 +3,7 @@ import type { BlobStore } from './blobs.js';
 import type { Clock } from './clock.js';
 import type { Counters } from './counters.js';
 import type { FaultInjector } from './faults.js';
+import type { HashPool } from './hash-pool.js';
 import type { AccountRecord } from './model.js';
 import type { MetaStore } from './store.js';
 import type { Tokens } from './tokens.js';
@@ -21,6 +22,8 @@ export interface EmulatorContext {
   counters: Counters;
   faults: FaultInjector;
   settings: Settings;
+  /** Workers hashing upload bodies; undefined = hash on the main thread. */
+  hashing?: HashPool;
   /** Upload/part tokens with a request in flight: B2 allows one at a time (reference §3.2). */
   uploadsInFlight: Set<string>;
   account(): AccountRecord;

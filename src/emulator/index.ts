@@ -11,6 +11,7 @@ import { type Clock, createClock } from './clock.js';
 import type { EmulatorContext } from './context.js';
 import { type Counters, createCounters } from './counters.js';
 import { createFaultInjector, type FaultInjector } from './faults.js';
+import { createHashPool } from './hash-pool.js';
 import { newAccountId, newKeySecret, randomHex } from './ids.js';
 import type { AccountRecord, KeyRecord } from './model.js';
 import { createRequestHandler, type NodeHandler } from './server.js';
@@ -44,6 +45,12 @@ export interface EmulatorOptions {
   clock?: Clock;
   /** Request/byte counters; default fresh ones. */
   counters?: Counters;
+  /**
+   * Most worker threads hashing upload bodies (SHA-1 and MD5 of one body run in two of them); default
+   * os.availableParallelism(), at least 2. 0 = hash on the main thread. Started on the first body of
+   * 1 MiB or more, stopped by close().
+   */
+  hashWorkers?: number;
 }
 
 export interface Emulator {
@@ -90,6 +97,7 @@ export function createEmulatorServer(options: EmulatorOptions = {}): EmulatorSer
   blobs.sweep(referenced);
 
   let seq = store.maxSeq();
+  const hashing = options.hashWorkers === 0 ? undefined : createHashPool({ maxWorkers: options.hashWorkers });
   const ctx: EmulatorContext = {
     store,
     blobs,
@@ -101,6 +109,7 @@ export function createEmulatorServer(options: EmulatorOptions = {}): EmulatorSer
       minPartSize: options.minPartSize ?? Limits.minPartSize,
       recommendedPartSize: options.recommendedPartSize ?? Limits.recommendedPartSize,
     },
+    hashing,
     uploadsInFlight: new Set(),
     account: () => store.get('account', 'account')!,
     nextSeq: () => ++seq,
@@ -121,7 +130,11 @@ export function createEmulatorServer(options: EmulatorOptions = {}): EmulatorSer
     clock,
     counters,
     expireAccountTokens,
-    close: () => store.close(),
+    close: () => {
+      store.close();
+      // Workers are unref'd, so not waiting here cannot keep the process alive.
+      void hashing?.close();
+    },
   };
 }
 
