@@ -110,19 +110,7 @@ export async function startBroker(
     now: () => Date.now() + offset,
     ...overrides,
   });
-  const recorded = Object.assign(
-    async (request: Request) => {
-      const response = await broker(request);
-      world.responses.push({
-        url: request.url,
-        status: response.status,
-        headers: [...response.headers],
-        body: await response.clone().text(),
-      });
-      return response;
-    },
-    { ready: broker.ready },
-  );
+  const recorded = recordResponses(world, broker);
   const served = await serveBroker(recorded);
   return { ...served, broker, clock: { advance: (ms) => (offset += ms) } };
 }
@@ -217,4 +205,21 @@ export async function uploadParts(
 export async function download(world: World, fileId: string): Promise<Uint8Array> {
   const file = await world.admin.downloadFileById(fileId);
   return new Uint8Array(await new Response(file.body).arrayBuffer());
+}
+
+/** The broker, recording every response in `world.responses` (scanned later for leaked secrets). */
+export function recordResponses(world: World, broker: Broker): Broker {
+  return Object.assign(
+    async (request: Request) => {
+      const response = await broker(request);
+      world.responses.push({
+        url: request.url,
+        status: response.status,
+        headers: [...response.headers],
+        body: await response.clone().text(),
+      });
+      return response;
+    },
+    { ready: broker.ready },
+  );
 }

@@ -10,6 +10,7 @@ import {
   bearerAuthorize,
   call,
   leakedSecrets,
+  recordResponses,
   SECRET,
   start,
   startBroker,
@@ -130,22 +131,7 @@ describe('start-up key check', () => {
       name: 'BrokerConfigError',
       code: 'key_can_write_keys',
     });
-    const served = await serveBroker(
-      Object.assign(
-        async (request: Request) => {
-          const response = await broker(request);
-          world.responses.push({
-            url: request.url,
-            status: response.status,
-            headers: [...response.headers],
-            body: await response.clone().text(),
-          });
-          return response;
-        },
-        { ready: broker.ready },
-      ),
-      { waitForReady: false },
-    );
+    const served = await serveBroker(recordResponses(world, broker), { waitForReady: false });
     try {
       for (const path of ['/config', '/uploads']) {
         const r = await call(served.url, path, {
