@@ -1,13 +1,13 @@
-import { openAsBlob } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
-import { lookup } from 'mrmime';
+import { join } from 'node:path';
 import { createInlineHasher } from '../upload/hasher.js';
 import type { ResumeStore } from '../upload/resume-store.js';
 import { noTabLock } from '../upload/tab-lock.js';
 import { buildUploader, type Uploader, type UploaderOptions } from '../upload/uploader.js';
 import { createFileResumeStore } from './file-resume-store.js';
+import { createHashingSender } from './hashing-sender.js';
+
+export { openFile } from './disk-file.js';
 
 /** Where `b2up upload` keeps resume records by default. */
 export function defaultStateDirectory(): string {
@@ -20,24 +20,35 @@ export interface NodeUploaderOptions extends Omit<UploaderOptions, 'resume' | 'h
 }
 
 /**
- * The browser engine in Node 20+: hashing in this thread (hash-wasm), part bodies as Blobs from
- * `fs.openAsBlob` (streamed from disk, never read whole), resume records on disk.
+ * The browser engine in Node 20+: each part is read once and hashed on its way out
+ * (`hashing-sender.ts`: positioned reads into reused buffers for files from `openFile`, SHA-1
+ * appended as `hex_digits_at_end`); other hashing (fingerprint, resume checks) in this thread with
+ * node:crypto; resume records on disk.
  */
 export function createNodeUploader(options: NodeUploaderOptions): Uploader {
   const { stateDirectory, ...rest } = options;
   const resume: ResumeStore | false =
     stateDirectory === false ? false : createFileResumeStore(stateDirectory ?? defaultStateDirectory());
-  return buildUploader(
+  const sender = createHashingSender();
+  const uploader = buildUploader(
     { ...rest, resume, hasher: createInlineHasher() },
-    // One Node process has no second tab to guard against; two processes on one file are the
-    // user's choice, and the broker's part list keeps even that consistent.
-    { tabLock: noTabLock, connectivity: { isOnline: () => true, whenOnline: async () => {} } },
+    {
+      sendHashed: sender.send,
+      // One Node process has no second tab to guard against; two processes on one file are the
+      // user's choice, and the broker's part list keeps even that consistent.
+      tabLock: noTabLock,
+      connectivity: { isOnline: () => true, whenOnline: async () => {} },
+    },
   );
-}
-
-/** A File for a path on disk, backed by the file itself (no bytes read until they are sent). */
-export async function openFile(path: string): Promise<File> {
-  const [blob, info] = await Promise.all([openAsBlob(path), stat(path)]);
-  const name = basename(path);
-  return new File([blob], name, { lastModified: Math.floor(info.mtimeMs), type: lookup(name) ?? '' });
+  return {
+    upload: (file, uploadOptions) => uploader.upload(file, uploadOptions),
+    pending: () => uploader.pending(),
+    get resumable() {
+      return uploader.resumable;
+    },
+    close() {
+      uploader.close();
+      sender.close();
+    },
+  };
 }

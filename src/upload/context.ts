@@ -14,7 +14,7 @@ import type { Hasher } from './hasher.js';
 import type { ProgressTracker } from './progress.js';
 import type { ResumeStore } from './resume-store.js';
 import type { TabLock } from './tab-lock.js';
-import type { Send } from './transport.js';
+import type { Send, SendHashed } from './transport.js';
 
 /** Everything an upload run needs from its environment (ports, so tests can supply fakes). */
 export interface UploadDeps {
@@ -24,6 +24,11 @@ export interface UploadDeps {
   hasher: Hasher;
   resumeStore: ResumeStore;
   send: Send;
+  /**
+   * Where the platform can stream a request body (Node): parts are hashed on their way out instead
+   * of before, one read per byte. Without it (browsers) a part is hashed, then sent with `send`.
+   */
+  sendHashed?: SendHashed | undefined;
   connectivity: Connectivity;
   tabLock: TabLock;
   now: () => number;

@@ -6,7 +6,7 @@ export type UploadErrorCode =
   | 'aborted'
   /** The file's bytes differ from the upload being resumed; it is never finished as the old upload. */
   | 'file_changed'
-  /** The browser could not read the file (moved, deleted, permission revoked). */
+  /** The file could not be read (moved, deleted, permission revoked), or it changed while it was read. */
   | 'file_unreadable'
   /** The broker's limits refuse the file's size. */
   | 'too_large'

@@ -4,7 +4,7 @@ import type { PartTarget, StoredPart, UploadResult, UploadSession } from './brok
 import { brokerCall, pausable, type RunContext, toUploadError } from './context.js';
 import { UploadError } from './errors.js';
 import { fingerprint } from './fingerprint.js';
-import { sendPart } from './part-sender.js';
+import { sendPart, sendPartHashing } from './part-sender.js';
 import { type PartPlan, partRange, planParts } from './plan.js';
 import { ProgressTracker } from './progress.js';
 import type { ResumeRecord } from './resume-store.js';
@@ -232,7 +232,8 @@ async function start(context: RunContext, key: string): Promise<Prepared> {
 /**
  * N slots, each with its own part URL, send the parts B2 lacks. Parts are hashed a few ahead of
  * the senders (in the worker pool) so hashing overlaps sending; a hash holds no file bytes, so
- * looking ahead costs no memory.
+ * looking ahead costs no memory. Where the platform hashes on the way out (`sendHashed`, Node),
+ * nothing is hashed ahead: each part is read once, as it is sent.
  */
 async function sendMissingParts(context: RunContext, prepared: Prepared): Promise<void> {
   const { deps, settings, file } = context;
@@ -276,31 +277,38 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
   let failure: unknown;
   const stop = new AbortController();
 
-  const sendOne = async (n: number, sha1: string) => {
+  const sendOne = async (n: number, sha1: string | undefined): Promise<string> => {
     // After a 429 the URL is fine but B2 asked this token to wait Retry-After: it stays with this
     // part (not the shared pool, where another slot could use it at once) until the wait is over.
     let held: PartTarget | undefined;
     for (let failures = 0; ;) {
       try {
-        await pausable(context, async (segment) => {
+        return await pausable(context, async (segment) => {
           const signal = AbortSignal.any([segment, stop.signal]);
           const target = held ?? (await pool.take(signal));
           held = undefined;
+          const common = {
+            target,
+            partNumber: n,
+            signal,
+            stallTimeoutMs: settings.stallTimeoutMs,
+            onProgress: (loaded: number) => {
+              progress.inFlight(n, loaded);
+              context.changed();
+            },
+          };
           try {
-            await sendPart({
-              target,
-              partNumber: n,
-              body: slice(n),
-              sha1,
-              send: deps.send,
-              signal,
-              stallTimeoutMs: settings.stallTimeoutMs,
-              onProgress: (loaded) => {
-                progress.inFlight(n, loaded);
-                context.changed();
-              },
-            });
+            const part =
+              sha1 === undefined && deps.sendHashed
+                ? await sendPartHashing({
+                    ...common,
+                    ...partRange(plan, n),
+                    file,
+                    sendHashed: deps.sendHashed,
+                  })
+                : await sendPart({ ...common, body: slice(n), sha1: sha1!, send: deps.send });
             pool.give(target);
+            return part.contentSha1;
           } catch (error) {
             progress.dropped(n);
             // 429 keeps its URL for this part's next attempt; every other failure (and an abort,
@@ -309,7 +317,6 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
             throw error;
           }
         });
-        return;
       } catch (error) {
         if (stop.signal.aborted || !isB2Error(error)) throw toUploadError(error);
         const decision = decideUploadRetry(error);
@@ -335,17 +342,20 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
     while (!stop.signal.aborted) {
       const n = queue.shift();
       if (n === undefined) return;
-      // This slot's own part is queued at the hasher before the look-ahead ones: else the first
-      // part waited behind `concurrency` others and sending started late.
-      hashOf(n);
-      for (const next of queue.slice(0, settings.concurrency)) hashOf(next);
-      const sha1 = await pausable(context, () =>
-        hashOf(n).catch((error) => {
-          hashes.delete(n);
-          throw unreadable(error);
-        }),
-      );
-      await sendOne(n, sha1);
+      let sha1: string | undefined;
+      if (!deps.sendHashed) {
+        // This slot's own part is queued at the hasher before the look-ahead ones: else the first
+        // part waited behind `concurrency` others and sending started late.
+        hashOf(n);
+        for (const next of queue.slice(0, settings.concurrency)) hashOf(next);
+        sha1 = await pausable(context, () =>
+          hashOf(n).catch((error) => {
+            hashes.delete(n);
+            throw unreadable(error);
+          }),
+        );
+      }
+      sha1 = await sendOne(n, sha1);
       hashes.delete(n);
       done.set(n, sha1);
       progress.partDone(n, slice(n).size);

@@ -2,18 +2,37 @@ import { B2Error } from '../b2/errors.js';
 import { parseRetryAfter } from '../b2/retry.js';
 import type { B2ErrorBody, Part } from '../b2/wire.js';
 import type { PartTarget } from './broker-client.js';
-import type { Send } from './transport.js';
+import { HEX_DIGITS_AT_END } from '../b2/wire.js';
+import type { Send, SendHashed, SendResponse } from './transport.js';
 
-export interface SendPartRequest {
+interface PartRequestBase {
   target: PartTarget;
   partNumber: number;
-  body: Blob;
-  sha1: string;
-  send: Send;
   signal?: AbortSignal;
   onProgress?: (loaded: number) => void;
   /** See SendRequest.stallTimeoutMs. */
   stallTimeoutMs?: number;
+}
+
+export interface SendPartRequest extends PartRequestBase {
+  body: Blob;
+  sha1: string;
+  send: Send;
+}
+
+export interface SendPartHashingRequest extends PartRequestBase {
+  file: Blob;
+  start: number;
+  end: number;
+  sendHashed: SendHashed;
+}
+
+function partHeaders(request: PartRequestBase, sha1: string): Record<string, string> {
+  return {
+    Authorization: request.target.authorizationToken,
+    'X-Bz-Part-Number': String(request.partNumber),
+    'X-Bz-Content-Sha1': sha1,
+  };
 }
 
 /**
@@ -24,19 +43,39 @@ export async function sendPart(request: SendPartRequest): Promise<Part> {
   const response = await request.send({
     url: request.target.uploadUrl,
     method: 'POST',
-    headers: {
-      Authorization: request.target.authorizationToken,
-      'X-Bz-Part-Number': String(request.partNumber),
-      'X-Bz-Content-Sha1': request.sha1,
-    },
+    headers: partHeaders(request, request.sha1),
     body: request.body,
     signal: request.signal,
     onProgress: request.onProgress,
     stallTimeoutMs: request.stallTimeoutMs,
   });
+  return partFrom(response, request.sha1);
+}
+
+/**
+ * The same request with the SHA-1 computed while the bytes go out and appended after them
+ * (`hex_digits_at_end`, reference §2.10), so each byte is read once. B2 checks the trailing digits
+ * against what it received, exactly as it checks a SHA-1 header.
+ */
+export async function sendPartHashing(request: SendPartHashingRequest): Promise<Part> {
+  const response = await request.sendHashed({
+    url: request.target.uploadUrl,
+    method: 'POST',
+    headers: partHeaders(request, HEX_DIGITS_AT_END),
+    file: request.file,
+    start: request.start,
+    end: request.end,
+    signal: request.signal,
+    onProgress: request.onProgress,
+    stallTimeoutMs: request.stallTimeoutMs,
+  });
+  return partFrom(response, response.sha1);
+}
+
+function partFrom(response: SendResponse, sha1: string): Part {
   if (response.status === 200) {
     const part = parseJson<Part>(response.text);
-    if (part && part.contentSha1 === request.sha1) return part;
+    if (part && part.contentSha1 === sha1) return part;
     throw new B2Error({
       status: 200,
       code: 'invalid_response',

@@ -30,11 +30,30 @@ export interface SendResponse {
 
 // No HTTP answer at all (a reset, a refused connection, a timeout, an abort) is a B2Error with
 // status 0 and a client code, the same shape the B2 client's retry rules already classify.
-function noAnswer(code: 'network_error' | 'timeout' | 'aborted', message: string): B2Error {
+export function noAnswer(code: 'network_error' | 'timeout' | 'aborted', message: string): B2Error {
   return new B2Error({ status: 0, code, message });
 }
 
 export type Send = (request: SendRequest) => Promise<SendResponse>;
+
+/**
+ * Bytes `start`..`end` of `file`, sent with their SHA-1 computed on the way out and appended as 40
+ * hex digits (`X-Bz-Content-Sha1: hex_digits_at_end`, reference §2.10): each byte is read once,
+ * where hashing first and sending after reads it twice. Needs a streamed request body, so only Node
+ * has one (`src/node/hashing-sender.ts`); browsers can't stream a request body over HTTP/1.1.
+ */
+export interface SendHashedRequest extends Omit<SendRequest, 'body'> {
+  file: Blob;
+  start: number;
+  end: number;
+}
+
+export interface SendHashedResponse extends SendResponse {
+  /** The SHA-1 of the bytes that went out (and were appended after them). */
+  sha1: string;
+}
+
+export type SendHashed = (request: SendHashedRequest) => Promise<SendHashedResponse>;
 
 export function defaultSend(): Send {
   return typeof XMLHttpRequest === 'function' ? sendWithXhr : sendWithFetch;

@@ -45,6 +45,36 @@ function file(bytes: Uint8Array, name = 'movie.bin', lastModified = 170000000000
 }
 
 describe('upload engine', () => {
+  it('where the platform hashes parts on the way out, reads each part once and never hashes ahead', async () => {
+    const fake = createFakeB2();
+    const hashed: number[] = [];
+    const inline = createInlineHasher({ chunkSize: 256 });
+    const uploader = buildUploader(
+      {
+        broker: fake.broker,
+        concurrency: 3,
+        partSize: 1000,
+        resume: createMemoryResumeStore(),
+        hasher: { sha1: (blob, options) => (hashed.push(blob.size), inline.sha1(blob, options)), close() {} },
+        retry: instantRetry,
+      },
+      {
+        send: fake.send,
+        sendHashed: fake.sendHashed,
+        tabLock: noTabLock,
+        connectivity: { isOnline: () => true, whenOnline: async () => {} },
+      },
+    );
+    fake.fail({ status: 503, code: 'service_unavailable' });
+    const bytes = randomBytes(10_500);
+    const result = await uploader.upload(file(bytes)).done;
+    expect(fake.assembled(result.fileId).equals(bytes)).toBe(true);
+    // 11 parts plus the one that met the 503, all through sendHashed; the hasher only saw the
+    // fingerprint's head (the whole file here, being under 64 KiB), never a part on its own.
+    expect(fake.stats.hashedSends).toBe(12);
+    expect(hashed).toEqual([bytes.length]);
+  });
+
   it('uploads a large file in parallel parts, one request per part URL at a time', async () => {
     const { fake, uploader } = setup();
     const bytes = randomBytes(10_500);
