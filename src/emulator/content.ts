@@ -38,7 +38,7 @@ export async function storeCopy(
       sha1.update(chunk);
       md5.update(chunk);
       length += chunk.length;
-      await writer.write(chunk);
+      if (!writer.write(chunk)) await writer.drained();
     }
     const blobId = await writer.commit();
     return { blob: { blobId, length }, contentSha1: sha1.digest('hex'), contentMd5: md5.digest('hex') };
