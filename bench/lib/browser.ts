@@ -4,9 +4,9 @@
  */
 import { type Browser, type CDPSession, chromium, type Page } from '@playwright/test';
 import { chromiumArgs, findChromium } from '../../e2e/chromium.js';
-import { type DevStack, startDevStack } from '../../src/node/dev-stack.js';
 import type { BenchPageApi } from '../page/main.js';
 import { type PageServer, startPageServer } from './page-server.js';
+import { type BenchStack, startBenchStack } from './stack.js';
 import { statusBytes } from './procfs.js';
 
 declare global {
@@ -21,7 +21,7 @@ export interface BenchBrowser {
   /** A fresh page on the bench page with `path` set on its file input. */
   open(path: string): Promise<Page>;
   /** A fresh emulator + broker that accepts uploads from the bench page. */
-  stack(): Promise<DevStack>;
+  stack(): Promise<BenchStack>;
   close(): Promise<void>;
 }
 
@@ -43,7 +43,7 @@ export async function startBenchBrowser(): Promise<BenchBrowser> {
       return page;
     },
     stack: () =>
-      startDevStack({
+      startBenchStack({
         origins: [pages.origin],
         broker: { limits: { startsPerMinute: Number.POSITIVE_INFINITY } },
       }),

@@ -9,7 +9,6 @@ import { sampleMemory } from '../lib/browser.js';
 import type { BenchContext, Figure } from '../lib/figures.js';
 import { MiB } from '../lib/files.js';
 import { median } from '../lib/stats.js';
-import { deleteAllFiles } from './throughput.js';
 
 interface Growth {
   rss: number;
@@ -30,7 +29,7 @@ async function measure(context: BenchContext, size: number): Promise<Growth> {
       partSize: settings.partSize,
     });
     const peak = await sampler.stop();
-    await deleteAllFiles(stack);
+    await stack.deleteAllFiles();
     const growth = { rss: peak.peakRss - peak.baseRss, heap: peak.peakHeap - peak.baseHeap };
     context.log(
       `  ${size / MiB} MiB: renderer RSS +${(growth.rss / MiB).toFixed(1)} MiB, JS heap +${(growth.heap / MiB).toFixed(1)} MiB (${peak.samples} samples)`,

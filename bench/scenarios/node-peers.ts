@@ -7,12 +7,11 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDevStack } from '../../src/node/dev-stack.js';
 import { runChild } from '../lib/child.js';
 import type { BenchContext, Figure } from '../lib/figures.js';
 import { MiB } from '../lib/files.js';
+import { startBenchStack } from '../lib/stack.js';
 import { median, mibPerSecond } from '../lib/stats.js';
-import { deleteAllFiles } from './throughput.js';
 
 interface ChildResult {
   ms: number;
@@ -29,7 +28,7 @@ export async function nodePeersScenario(context: BenchContext): Promise<Figure[]
   const { settings } = context;
   const size = settings.largeSize;
   const path = await context.files.file(size);
-  const stack = await startDevStack({
+  const stack = await startBenchStack({
     origins: ['http://127.0.0.1'],
     broker: { limits: { startsPerMinute: Number.POSITIVE_INFINITY } },
   });
@@ -54,7 +53,7 @@ export async function nodePeersScenario(context: BenchContext): Promise<Figure[]
         context.log(
           `  ${who}: ${mibPerSecond(size, result.ms).toFixed(0)} MiB/s, peak RSS ${(result.peakRss / MiB).toFixed(0)} MiB, CPU ${result.cpu.toFixed(2)} s`,
         );
-        await deleteAllFiles(stack);
+        await stack.deleteAllFiles();
       }
     }
   } finally {

@@ -22,20 +22,20 @@ export async function resumeScenario(context: BenchContext): Promise<Figure[]> {
     resume: true,
   };
   try {
-    stack.emulator.counters.reset();
+    await stack.resetCounters();
     const id = await page.evaluate((o) => window.bench.startB2up(o), options);
     await page.waitForFunction(
       ({ id, half }) => window.bench.progress(id) >= half,
       { id, half: size / 2 },
       { polling: 20, timeout: 300_000 },
     );
-    const atReload = stack.emulator.counters.get('b2_upload_part').bytesReceived;
+    const atReload = (await stack.counters('b2_upload_part')).bytesReceived;
     await page.reload();
     await page.waitForFunction(() => window.bench?.ready === true);
     await page.setInputFiles('#file-input', path);
     const result = await page.evaluate((o) => window.bench.b2up(o), options);
     if (!result.resumed || result.size !== size) throw new Error(`did not resume: ${JSON.stringify(result)}`);
-    const total = stack.emulator.counters.get('b2_upload_part').bytesReceived;
+    const total = (await stack.counters('b2_upload_part')).bytesReceived;
     const resent = total - size;
     const inFlight = settings.concurrency * settings.partSize;
     context.log(

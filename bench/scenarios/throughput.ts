@@ -6,7 +6,6 @@
  * Each repetition runs the three in a rotating order on a fresh emulator, so drift on the shared
  * machine spreads over all of them.
  */
-import type { DevStack } from '../../src/node/dev-stack.js';
 import type { BenchContext, Figure } from '../lib/figures.js';
 import { MiB } from '../lib/files.js';
 import { median, mibPerSecond } from '../lib/stats.js';
@@ -54,7 +53,7 @@ export async function throughputScenario(context: BenchContext): Promise<Figure[
         }
         context.log(`  ${kind}: ${mibPerSecond(size, ms).toFixed(0)} MiB/s`);
       }
-      await deleteAllFiles(stack);
+      await stack.deleteAllFiles();
     } finally {
       await page.close();
       await stack.close();
@@ -100,13 +99,4 @@ export async function throughputScenario(context: BenchContext): Promise<Figure[
         'so long tasks there come from the machine (CPU starvation on a shared 2-core host), not from b2up.',
     },
   ];
-}
-
-/** Drops every finished file, so the in-memory emulator doesn't hold gigabytes between runs. */
-export async function deleteAllFiles(stack: DevStack): Promise<void> {
-  for await (const version of stack.admin.iterateFileVersions({ bucketId: stack.bucketId })) {
-    // Hide markers have no fileId and hold no bytes.
-    if (version.fileId === null) continue;
-    await stack.admin.deleteFileVersion({ fileName: version.fileName, fileId: version.fileId });
-  }
 }

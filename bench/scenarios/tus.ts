@@ -4,14 +4,10 @@
  *     same File, concurrency and part size, alternating order.
  */
 import { mkdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { FileStore } from '@tus/file-store';
-import { Server } from '@tus/server';
 import type { BenchContext, Figure } from '../lib/figures.js';
 import { MiB } from '../lib/files.js';
+import { startServerChild } from '../lib/stack.js';
 import { median, mibPerSecond } from '../lib/stats.js';
-import { deleteAllFiles } from './throughput.js';
 
 export async function tusScenario(context: BenchContext): Promise<Figure[]> {
   const { settings } = context;
@@ -20,10 +16,8 @@ export async function tusScenario(context: BenchContext): Promise<Figure[]> {
   const bench = await context.browser();
   const directory = context.files.subdir('tus');
   await mkdir(directory, { recursive: true });
-  const tus = new Server({ path: '/files', datastore: new FileStore({ directory }) });
-  const http = createServer((req, res) => void tus.handle(req, res));
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(http.address() as AddressInfo).port}/files`;
+  const tus = await startServerChild<{ endpoint: string }>('tus-child.mjs', { directory });
+  const { endpoint } = tus.info;
   const stack = await bench.stack();
   const page = await bench.open(path);
   const times = { b2up: [] as number[], tus: [] as number[] };
@@ -42,14 +36,14 @@ export async function tusScenario(context: BenchContext): Promise<Figure[]> {
           await rm(directory, { recursive: true, force: true });
           await mkdir(directory, { recursive: true });
         } else {
-          await deleteAllFiles(stack);
+          await stack.deleteAllFiles();
         }
       }
     }
   } finally {
     await page.close();
     await stack.close();
-    await new Promise((resolve) => http.close(resolve));
+    await tus.close();
   }
   const rate = (who: keyof typeof times) => mibPerSecond(size, median(times[who]));
   return [
