@@ -153,6 +153,80 @@ test.describe('worker hasher', () => {
     await expect.poll(() => workers.closed).toBe(2);
   });
 
+  test('parts of one file go to one worker as one stream, other files to others; each equals Node', async ({
+    page,
+  }) => {
+    const workers = recordHashWorkers(page);
+    const part = 5 * MiB + 3; // not aligned to the 1 MiB chunk
+    const results = await page.evaluate(
+      async ({ seed, size, part }) => {
+        const { hasher, deterministicFile } = window.b2upTest;
+        const a = deterministicFile(seed, size);
+        const b = deterministicFile(seed + 1, size / 2);
+        const pool = hasher.createWorkerHasher({ workers: 4, chunkSize: 1024 * 1024 });
+        const ranges = (file: Blob) =>
+          Array.from({ length: Math.ceil(file.size / part) }, (_, i) => ({
+            start: i * part,
+            end: Math.min((i + 1) * part, file.size),
+          }));
+        // All of a's parts asked at once, as an upload's look-ahead does, then b's, interleaved by
+        // the pool: a's wait for a's worker, b's take another.
+        const ofA = Promise.all(ranges(a).map((r) => pool.sha1Range!(a, r.start, r.end)));
+        const ofB = Promise.all(ranges(b).map((r) => pool.sha1Range!(b, r.start, r.end)));
+        const [digestsA, digestsB] = await Promise.all([ofA, ofB]);
+        // Out of order: a jump back and a jump ahead reopen the stream where asked.
+        const again = [
+          await pool.sha1Range!(a, part, 2 * part),
+          await pool.sha1Range!(a, 7 * part, 8 * part),
+          await pool.sha1Range!(a, 8 * part, 9 * part),
+        ];
+        pool.close();
+        return { digestsA, digestsB, again };
+      },
+      { seed: SEED, size: FILE_SIZE, part },
+    );
+    const expected = (seed: number, size: number) =>
+      Array.from({ length: Math.ceil(size / part) }, (_, i) =>
+        nodeSha1(seed, size, i * part, Math.min((i + 1) * part, size)),
+      );
+    expect(results.digestsA).toEqual(expected(SEED, FILE_SIZE));
+    expect(results.digestsB).toEqual(expected(SEED + 1, FILE_SIZE / 2));
+    expect(results.again).toEqual([
+      nodeSha1(SEED, FILE_SIZE, part, 2 * part),
+      nodeSha1(SEED, FILE_SIZE, 7 * part, 8 * part),
+      nodeSha1(SEED, FILE_SIZE, 8 * part, 9 * part),
+    ]);
+    // Two files, two workers, though the pool could start four: a file's parts never spread.
+    expect(workers.started).toBe(2);
+  });
+
+  test('a part aborted mid-read leaves the next one of the same file right', async ({ page }) => {
+    const part = 24 * MiB;
+    const outcome = await page.evaluate(
+      async ({ seed, size, part }) => {
+        const { hasher, deterministicFile, settle } = window.b2upTest;
+        const file = deterministicFile(seed, size);
+        const pool = hasher.createWorkerHasher({ workers: 1, chunkSize: 1024 * 1024 });
+        const first = await settle(pool.sha1Range!(file, 0, part));
+        const stop = new AbortController();
+        const aborted = settle(pool.sha1Range!(file, part, 2 * part, { signal: stop.signal }));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        stop.abort();
+        const results = { first, aborted: await aborted };
+        // Asked again from where the aborted one started, and then the part after it.
+        const retried = await settle(pool.sha1Range!(file, part, 2 * part));
+        const next = await settle(pool.sha1Range!(file, 2 * part, size));
+        pool.close();
+        return { ...results, retried, next };
+      },
+      { seed: SEED, size: FILE_SIZE, part },
+    );
+    expect(outcome.first).toEqual({ ok: true, value: nodeSha1(SEED, FILE_SIZE, 0, part) });
+    expect(outcome.aborted).toMatchObject({ ok: false, error: { name: 'HashError', code: 'aborted' } });
+    expect(outcome.retried).toEqual({ ok: true, value: nodeSha1(SEED, FILE_SIZE, part, 2 * part) });
+    expect(outcome.next).toEqual({ ok: true, value: nodeSha1(SEED, FILE_SIZE, 2 * part, FILE_SIZE) });
+  });
+
   test('abort rejects with the typed aborted error, queued or running, and the pool goes on', async ({
     page,
   }) => {
@@ -229,8 +303,33 @@ test.describe('worker hasher', () => {
       });
 
     expect(await hashPicked()).toEqual({ ok: true, value: createHash('sha1').update(bytes).digest('hex') });
-    // The user edits the file after picking it: Chromium refuses to read the stale File.
+    // The user edits the file after picking it: Chromium refuses to read the stale File, whole or
+    // as a part read from a stream opened before the edit.
+    const partsPicked = await page.evaluate(async () => {
+      const { hasher, pickedFile } = window.b2upTest;
+      const pool = hasher.createWorkerHasher({ workers: 1 });
+      const file = pickedFile();
+      const first = await pool.sha1Range!(file, 0, 3 * 1024 * 1024);
+      (window as unknown as { heldPool: typeof pool }).heldPool = pool;
+      return first;
+    });
+    expect(partsPicked).toBe(
+      createHash('sha1')
+        .update(bytes.subarray(0, 3 * MiB))
+        .digest('hex'),
+    );
     await writeFile(path, bytes.subarray(0, 2 * MiB));
+    expect(
+      await page.evaluate(async () => {
+        const { pickedFile, settle } = window.b2upTest;
+        const pool = (
+          window as unknown as { heldPool: ReturnType<typeof window.b2upTest.hasher.createWorkerHasher> }
+        ).heldPool;
+        const result = await settle(pool.sha1Range!(pickedFile(), 3 * 1024 * 1024, 6 * 1024 * 1024 + 1));
+        pool.close();
+        return result;
+      }),
+    ).toMatchObject({ ok: false, error: { name: 'HashError', code: 'read_failed' } });
     expect(await hashPicked()).toMatchObject({
       ok: false,
       error: { name: 'HashError', code: 'read_failed' },

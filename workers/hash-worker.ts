@@ -8,8 +8,10 @@ import { expose } from 'comlink';
 import { createSHA1, type IHasher } from 'hash-wasm';
 import {
   type ReadBuffer,
+  type SequentialReader,
   type Sha1Result,
   sha1OfBlob,
+  sha1OfRange,
   sha1OfStream,
   sha1WithWebCrypto,
 } from '../src/upload/hasher-core.js';
@@ -23,6 +25,18 @@ export interface HashWorkerApi {
    * hasher instance.
    */
   sha1(jobId: number, blob: Blob, chunkSize: number, wholeReadMaxSize?: number): Promise<Sha1Result>;
+  /**
+   * SHA-1 of bytes `start`..`end` of `file` (a part), with hash-wasm. The worker keeps one file's
+   * stream open between jobs, so consecutive parts of file `fileKey` are read as one stream.
+   */
+  sha1Range(
+    jobId: number,
+    file: Blob,
+    fileKey: number,
+    start: number,
+    end: number,
+    chunkSize: number,
+  ): Promise<Sha1Result>;
   /** Stop job `jobId` at its next chunk boundary; it then resolves `{ok:false, code:'aborted'}`. */
   abort(jobId: number): void;
 }
@@ -38,6 +52,52 @@ function createHashWorker(): HashWorkerApi {
   // one every chunk read (hash-wasm).
   const scratch: ReadBuffer = {};
   const chunkScratch: ReadBuffer = {};
+  let open: SequentialReader | undefined;
+
+  async function wasm(): Promise<IHasher | Sha1Result> {
+    try {
+      hasher ??= createSHA1();
+      return await hasher;
+    } catch (error) {
+      hasher = undefined;
+      return { ok: false, code: 'wasm_failed', message: `hash-wasm could not start: ${String(error)}` };
+    }
+  }
+
+  async function runRange(
+    jobId: number,
+    file: Blob,
+    fileKey: number,
+    start: number,
+    end: number,
+    chunkSize: number,
+  ): Promise<Sha1Result> {
+    try {
+      const isAborted = () => abortedJobs.has(jobId);
+      if (isAborted()) return { ok: false, code: 'aborted', message: 'Hashing was aborted' };
+      const instance = await wasm();
+      if (!('init' in instance)) return instance;
+      const ranged = await sha1OfRange(
+        instance,
+        file,
+        fileKey,
+        start,
+        end,
+        chunkSize,
+        isAborted,
+        chunkScratch,
+        open,
+      );
+      if (ranged) {
+        open = ranged.open;
+        return ranged.result;
+      }
+      return await sha1OfBlob(instance, file.slice(start, end), chunkSize, isAborted);
+    } finally {
+      liveJobs.delete(jobId);
+      abortedJobs.delete(jobId);
+    }
+  }
 
   async function run(
     jobId: number,
@@ -51,14 +111,8 @@ function createHashWorker(): HashWorkerApi {
         const native = await sha1WithWebCrypto(blob, () => abortedJobs.has(jobId), scratch);
         if (native) return native;
       }
-      let instance: IHasher;
-      try {
-        hasher ??= createSHA1();
-        instance = await hasher;
-      } catch (error) {
-        hasher = undefined;
-        return { ok: false, code: 'wasm_failed', message: `hash-wasm could not start: ${String(error)}` };
-      }
+      const instance = await wasm();
+      if (!('init' in instance)) return instance;
       const isAborted = () => abortedJobs.has(jobId);
       return (
         (await sha1OfStream(instance, blob, chunkSize, isAborted, chunkScratch)) ??
@@ -74,6 +128,12 @@ function createHashWorker(): HashWorkerApi {
     sha1(jobId, blob, chunkSize, wholeReadMaxSize = 0) {
       liveJobs.add(jobId);
       const result = previous.then(() => run(jobId, blob, chunkSize, wholeReadMaxSize));
+      previous = result.catch(() => undefined);
+      return result;
+    },
+    sha1Range(jobId, file, fileKey, start, end, chunkSize) {
+      liveJobs.add(jobId);
+      const result = previous.then(() => runRange(jobId, file, fileKey, start, end, chunkSize));
       previous = result.catch(() => undefined);
       return result;
     },

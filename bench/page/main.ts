@@ -77,9 +77,11 @@ const api = {
   },
   /**
    * b2up's worker pool (default size) hashing the picked file as `partSize` parts, all queued at
-   * once, as the upload engine does; resolves with the milliseconds and each part's SHA-1.
+   * once. `ranges` (the upload's way): `sha1Range`, one stream per file in one worker, hash-wasm;
+   * `separate` (how resume checks hash stored parts): one Blob per part, spread over the pool,
+   * WebCrypto per part. Resolves with the milliseconds and each part's SHA-1.
    */
-  async hashParts(partSize: number) {
+  async hashParts(partSize: number, mode: 'ranges' | 'separate') {
     const hasher = createWorkerHasher();
     const file = pickedFile();
     await Promise.all([
@@ -89,7 +91,10 @@ const api = {
     const t0 = performance.now();
     const parts: Promise<string>[] = [];
     for (let start = 0; start < file.size; start += partSize) {
-      parts.push(hasher.sha1(file.slice(start, Math.min(start + partSize, file.size))));
+      const end = Math.min(start + partSize, file.size);
+      parts.push(
+        mode === 'ranges' ? hasher.sha1Range!(file, start, end) : hasher.sha1(file.slice(start, end)),
+      );
     }
     const sha1s = await Promise.all(parts);
     const ms = performance.now() - t0;

@@ -94,9 +94,11 @@ export async function unfinishedCount(server: DevServer): Promise<number> {
 
 /**
  * Holds every part upload (b2_upload_part) the page sends until `release()`, after letting the
- * first `pass` through: a deterministic way to catch an upload mid-way, with no timing.
+ * first `pass` of each large file through: a deterministic way to catch uploads mid-way, with no
+ * timing. Counted per file because files hash and send in no fixed order among themselves.
  */
 export async function holdParts(page: Page, pass = 0) {
+  const passedPerFile = new Map<string, number>();
   let passed = 0;
   let open!: () => void;
   const released = new Promise<void>((resolve) => {
@@ -104,7 +106,11 @@ export async function holdParts(page: Page, pass = 0) {
   });
   let held = 0;
   await page.route(/b2_upload_part/, async (route) => {
-    if (passed < pass) {
+    // Part URLs are …/b2_upload_part/<fileId>/<n> (reference §2.9).
+    const fileId = new URL(route.request().url()).pathname.split('/').at(-2) ?? '';
+    const passedHere = passedPerFile.get(fileId) ?? 0;
+    if (passedHere < pass) {
+      passedPerFile.set(fileId, passedHere + 1);
       passed += 1;
       await route.continue().catch(() => undefined);
       return;

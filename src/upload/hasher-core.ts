@@ -103,6 +103,86 @@ export async function sha1OfStream(
   return { ok: true, sha1: hasher.digest('hex') };
 }
 
+/**
+ * One file read from front to back across many hash jobs: the upload asks for its parts in order,
+ * so part n+1 starts where part n ended and the same stream goes on. A stream per part left
+ * Chromium's per-stream resources (blob data pipes) for a worker's rare GC to free, and renderer
+ * memory crept up with the file's size; one stream per file keeps it flat.
+ */
+export interface SequentialReader {
+  /** Which file, as the pool numbers them (Blobs lose their identity crossing into a worker). */
+  key: number;
+  /** Where the next read starts, in the file. */
+  position: number;
+  reader: ReadableStreamBYOBReader;
+}
+
+/**
+ * SHA-1 of bytes `start`..`end` of `file`, read through `open` when it is this file's reader and
+ * already at `start`, else through a new one (returned for the next job). Chunks go through the
+ * reused `scratch` buffer and hash-wasm. Undefined when the platform can't read a Blob as a byte
+ * stream; the caller then hashes `file.slice(start, end)` another way.
+ */
+export async function sha1OfRange(
+  hasher: IncrementalSha1,
+  file: Blob,
+  key: number,
+  start: number,
+  end: number,
+  chunkSize: number,
+  isAborted: () => boolean,
+  scratch: ReadBuffer,
+  open: SequentialReader | undefined,
+): Promise<{ result: Sha1Result; open: SequentialReader | undefined } | undefined> {
+  let current = open;
+  if (!current || current.key !== key || current.position !== start) {
+    if (current) await closeReader(current.reader);
+    const reader = byobReader(file.slice(start));
+    if (!reader) return undefined;
+    current = { key, position: start, reader };
+  }
+  hasher.init();
+  let buffer = reusable(scratch, chunkSize);
+  scratch.buffer = undefined;
+  try {
+    while (current.position < end) {
+      if (isAborted()) {
+        // Stopped inside the range: the stream is no longer at a part boundary anyone will ask for.
+        await closeReader(current.reader);
+        return { result: abortedResult, open: undefined };
+      }
+      const want = Math.min(chunkSize, buffer.byteLength, end - current.position);
+      const filled = await fill(current.reader, buffer, want);
+      buffer = filled.buffer;
+      hasher.update(new Uint8Array(buffer, 0, filled.length));
+      current.position += filled.length;
+      if (filled.length < want) {
+        await closeReader(current.reader);
+        const message = `Read ${current.position - start} of ${end - start} bytes`;
+        return { result: { ok: false, code: 'read_failed', message }, open: undefined };
+      }
+    }
+  } catch (error) {
+    await closeReader(current.reader);
+    const message = `Could not read bytes ${current.position}+: ${errorText(error)}`;
+    return { result: { ok: false, code: 'read_failed', message }, open: undefined };
+  } finally {
+    scratch.buffer = buffer;
+  }
+  if (end >= file.size) {
+    // The file's last part: nothing more will come from this stream.
+    await closeReader(current.reader);
+    return { result: { ok: true, sha1: hasher.digest('hex') }, open: undefined };
+  }
+  return { result: { ok: true, sha1: hasher.digest('hex') }, open: current };
+}
+
+/** Ends a reader that may be mid-stream, so its data pipe closes now rather than at GC. */
+export async function closeReader(reader: ReadableStreamBYOBReader): Promise<void> {
+  await reader.cancel().catch(() => undefined);
+  reader.releaseLock();
+}
+
 /** `scratch`'s buffer when it holds `size` bytes, else a new one (kept by the caller afterwards). */
 function reusable(scratch: ReadBuffer, size: number): ArrayBuffer {
   return scratch.buffer && scratch.buffer.byteLength >= size ? scratch.buffer : new ArrayBuffer(size);

@@ -4,6 +4,10 @@
  * when a job finds none idle and the pool is below its size. Each worker runs one job at a time,
  * so the pool holds at most `size` x 2 chunks in memory (one hashed, one read ahead), whatever
  * the file size (SPEC §2).
+ *
+ * Parts of one file (`sha1Range`) all go to one worker, in the order asked, so that worker reads
+ * the file as one stream from part to part (hasher-core.ts `sha1OfRange`); parts of different
+ * files spread over the pool.
  */
 import { type Remote, releaseProxy, wrap } from 'comlink';
 import type { HashWorkerApi } from '../../workers/hash-worker.js';
@@ -23,12 +27,15 @@ export interface HashPoolOptions {
 
 export interface HashPool {
   sha1(blob: Blob, signal: AbortSignal | undefined): Promise<string>;
+  sha1Range(file: Blob, start: number, end: number, signal: AbortSignal | undefined): Promise<string>;
   close(): void;
 }
 
 interface Job {
   id: number;
   blob: Blob;
+  /** A part of a file: the file's number in this pool, and the part's bytes. */
+  range?: { fileKey: number; start: number; end: number };
   signal: AbortSignal | undefined;
   settle: (outcome: Sha1Result | HashError) => void;
 }
@@ -38,17 +45,27 @@ interface Slot {
   api: Remote<HashWorkerApi>;
   job: Job | undefined;
   dead: boolean;
+  /** The file whose parts this worker reads, if any. */
+  fileKey: number | undefined;
 }
 
 export function createHashPool(options: HashPoolOptions): HashPool {
   const slots: Slot[] = [];
   const queue: Job[] = [];
   let nextJobId = 1;
+  const fileKeys = new WeakMap<Blob, number>();
+  let nextFileKey = 1;
   let closed = false;
 
   function startSlot(): Slot {
     const worker = options.startWorker();
-    const slot: Slot = { worker, api: wrap<HashWorkerApi>(worker), job: undefined, dead: false };
+    const slot: Slot = {
+      worker,
+      api: wrap<HashWorkerApi>(worker),
+      job: undefined,
+      dead: false,
+      fileKey: undefined,
+    };
     // A worker whose script fails to load, or that throws outside a job, fires `error` and never
     // answers comlink again: fail its job now rather than leave the upload waiting forever.
     worker.addEventListener('error', (event) => {
@@ -75,11 +92,34 @@ export function createHashPool(options: HashPoolOptions): HashPool {
   }
 
   function dispatch(): void {
-    while (!closed && queue.length > 0) {
-      const slot = slots.find((candidate) => candidate.job === undefined) ?? startSlotIfRoom();
-      if (!slot) return;
-      run(slot, queue.shift()!);
+    for (let i = 0; !closed && i < queue.length;) {
+      const job = queue[i]!;
+      const slot = slotFor(job);
+      if (!slot) {
+        i++;
+        continue;
+      }
+      queue.splice(i, 1);
+      if (job.range) slot.fileKey = job.range.fileKey;
+      run(slot, job);
     }
+  }
+
+  /** An idle worker for `job`, or none while it must wait. A file's parts wait for its worker. */
+  function slotFor(job: Job): Slot | undefined {
+    const idle = (slot: Slot) => slot.job === undefined;
+    if (job.range) {
+      const bound = slots.find((slot) => slot.fileKey === job.range!.fileKey);
+      if (bound) return idle(bound) ? bound : undefined;
+      // A free worker, else one whose file has no part waiting (its upload moved on or ended).
+      const waiting = new Set(queue.flatMap((queued) => (queued.range ? [queued.range.fileKey] : [])));
+      return (
+        slots.find((slot) => idle(slot) && slot.fileKey === undefined) ??
+        startSlotIfRoom() ??
+        slots.find((slot) => idle(slot) && !waiting.has(slot.fileKey!))
+      );
+    }
+    return slots.find(idle) ?? startSlotIfRoom();
   }
 
   function startSlotIfRoom(): Slot | undefined {
@@ -95,8 +135,17 @@ export function createHashPool(options: HashPoolOptions): HashPool {
       slot.api.abort(job.id).catch(() => undefined);
     };
     job.signal?.addEventListener('abort', onAbort, { once: true });
-    slot.api
-      .sha1(job.id, job.blob, options.chunkSize, options.wholeReadMaxSize)
+    const work = job.range
+      ? slot.api.sha1Range(
+          job.id,
+          job.blob,
+          job.range.fileKey,
+          job.range.start,
+          job.range.end,
+          options.chunkSize,
+        )
+      : slot.api.sha1(job.id, job.blob, options.chunkSize, options.wholeReadMaxSize);
+    work
       .then(
         (outcome) => job.settle(outcome),
         (error: unknown) => job.settle(new HashError('worker_failed', String(error), { cause: error })),
@@ -109,38 +158,49 @@ export function createHashPool(options: HashPoolOptions): HashPool {
       });
   }
 
+  function enqueue(blob: Blob, range: Job['range'], signal: AbortSignal | undefined): Promise<string> {
+    return new Promise<string>((resolve, reject) => {
+      if (closed) return reject(closedError());
+      if (signal?.aborted) return reject(abortedError(signal));
+      let settled = false;
+      const job: Job = {
+        id: nextJobId++,
+        blob,
+        ...(range ? { range } : {}),
+        signal,
+        settle(outcome) {
+          if (settled) return;
+          settled = true;
+          signal?.removeEventListener('abort', dropQueued);
+          if (outcome instanceof HashError) reject(outcome);
+          else if (outcome.ok) resolve(outcome.sha1);
+          else if (outcome.code === 'aborted') reject(abortedError(signal));
+          else reject(new HashError(outcome.code, outcome.message));
+        },
+      };
+      // While still queued, an abort just removes the job; once running, run() handles it.
+      const dropQueued = () => {
+        const index = queue.indexOf(job);
+        if (index >= 0) {
+          queue.splice(index, 1);
+          job.settle(abortedError(signal));
+        }
+      };
+      signal?.addEventListener('abort', dropQueued, { once: true });
+      queue.push(job);
+      dispatch();
+    });
+  }
+
   return {
-    sha1(blob, signal) {
-      return new Promise<string>((resolve, reject) => {
-        if (closed) return reject(closedError());
-        if (signal?.aborted) return reject(abortedError(signal));
-        let settled = false;
-        const job: Job = {
-          id: nextJobId++,
-          blob,
-          signal,
-          settle(outcome) {
-            if (settled) return;
-            settled = true;
-            signal?.removeEventListener('abort', dropQueued);
-            if (outcome instanceof HashError) reject(outcome);
-            else if (outcome.ok) resolve(outcome.sha1);
-            else if (outcome.code === 'aborted') reject(abortedError(signal));
-            else reject(new HashError(outcome.code, outcome.message));
-          },
-        };
-        // While still queued, an abort just removes the job; once running, run() handles it.
-        const dropQueued = () => {
-          const index = queue.indexOf(job);
-          if (index >= 0) {
-            queue.splice(index, 1);
-            job.settle(abortedError(signal));
-          }
-        };
-        signal?.addEventListener('abort', dropQueued, { once: true });
-        queue.push(job);
-        dispatch();
-      });
+    sha1: (blob, signal) => enqueue(blob, undefined, signal),
+    sha1Range(file, start, end, signal) {
+      let fileKey = fileKeys.get(file);
+      if (fileKey === undefined) {
+        fileKey = nextFileKey++;
+        fileKeys.set(file, fileKey);
+      }
+      return enqueue(file, { fileKey, start, end }, signal);
     },
     close() {
       if (closed) return;

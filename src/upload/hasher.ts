@@ -23,6 +23,12 @@ export interface Hasher {
    * run, `closed` after `close()`.
    */
   sha1(blob: Blob, options?: { signal?: AbortSignal }): Promise<string>;
+  /**
+   * SHA-1 of bytes `start`..`end` of `file`, for a hasher that reads a file's parts faster (or in
+   * less memory) as one sequence than as separate Blobs: the upload asks for parts in order. Same
+   * errors as `sha1`. Optional: without it the engine hashes `file.slice(start, end)`.
+   */
+  sha1Range?(file: Blob, start: number, end: number, options?: { signal?: AbortSignal }): Promise<string>;
   /** Stops the workers and rejects pending jobs with `closed`. Final: later calls reject too. */
   close(): void;
 }
@@ -39,13 +45,14 @@ export interface Hasher {
 export const DEFAULT_CHUNK_SIZE = 2 * 1024 * 1024;
 
 /**
- * Blobs up to this size (parts, at b2up's default 16 MiB part size) are read whole in the worker and
- * hashed with WebCrypto, which uses the CPU's SHA extensions; bigger Blobs (a whole file for
- * `wholeFileSha1`) go through hash-wasm over a byte stream. Measured by `npm run bench` on the 2-core
- * bench machine (sha_ni): a pool of 2 hashed 16 MiB parts at ~450 MiB/s this way, ~360 with
- * hash-wasm, and the upload kept more CPU for sending. Memory: each worker keeps one such buffer
- * (plus WebCrypto's copy while it digests), so a pool of 4 holds at most 4 x 64 MiB, 4 x 32 MiB at
- * the default part size; a 2-worker pool's renderer grew ~80-135 MiB during 256 MiB-2 GiB uploads.
+ * `sha1(blob)` reads Blobs up to this size whole in the worker and hashes them with WebCrypto, which
+ * uses the CPU's SHA extensions; bigger Blobs (a whole file for `wholeFileSha1`) go through hash-wasm
+ * over a byte stream. A pool of 2 hashed separate 16 MiB parts at ~450 MiB/s this way on the 2-core
+ * bench machine (sha_ni), ~360 with hash-wasm. An upload's own parts don't come this way: they go
+ * through `sha1Range`, one stream per file with hash-wasm, because a stream and a part-sized
+ * buffer per part made renderer memory grow with the file (90 -> 137 MiB from a 256 MiB to a 2 GiB
+ * upload; one stream: 56 -> 62 MiB) at about the same CPU per byte, reading the Blob being most of
+ * it. What still comes here: resume checks of stored parts and whole small files.
  */
 export const DEFAULT_WHOLE_READ_MAX_SIZE = 32 * 1024 * 1024;
 
@@ -81,6 +88,11 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Hasher {
       if (closed) return Promise.reject(new HashError('closed', 'The hasher was closed'));
       pool ??= createHashPool({ size, chunkSize, wholeReadMaxSize, startWorker: startHashWorker });
       return pool.sha1(blob, signal);
+    },
+    sha1Range(file, start, end, { signal } = {}) {
+      if (closed) return Promise.reject(new HashError('closed', 'The hasher was closed'));
+      pool ??= createHashPool({ size, chunkSize, wholeReadMaxSize, startWorker: startHashWorker });
+      return pool.sha1Range(file, start, end, signal);
     },
     close() {
       closed = true;

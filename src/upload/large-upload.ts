@@ -267,7 +267,8 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
   const hashOf = (n: number) => {
     let hash = hashes.get(n);
     if (!hash) {
-      hash = deps.hasher.sha1(slice(n));
+      const { start, end } = partRange(plan, n);
+      hash = deps.hasher.sha1Range ? deps.hasher.sha1Range(file, start, end) : deps.hasher.sha1(slice(n));
       hash.catch(() => undefined); // observed when awaited; avoid an unhandled rejection meanwhile
       hashes.set(n, hash);
     }

@@ -30,7 +30,11 @@ const content = randomBytes(3 * MiB + MiB / 2);
 
 beforeAll(async () => {
   emulator = await startEmulator({ minPartSize: MiB });
-  b2 = createB2Client({ applicationKeyId: emulator.keyId, applicationKey: emulator.key, realm: emulator.url });
+  b2 = createB2Client({
+    applicationKeyId: emulator.keyId,
+    applicationKey: emulator.key,
+    realm: emulator.url,
+  });
   bucketId = (await b2.createBucket({ bucketName: 'hashing-sender', bucketType: 'allPrivate' })).bucketId;
   dir = await mkdtemp(join(tmpdir(), 'b2up-hashing-sender-'));
   sender = createHashingSender();
