@@ -112,6 +112,8 @@ export function createHashPool(options: HashPoolOptions): HashPool {
       const bound = slots.find((slot) => slot.fileKey === job.range!.fileKey);
       if (bound) return idle(bound) ? bound : undefined;
       // A free worker, else one whose file has no part waiting (its upload moved on or ended).
+      // With more files hashing at once than workers, a file may wait while others keep their
+      // workers busy: only when hashing is slower than sending, and the total rate is the same.
       const waiting = new Set(queue.flatMap((queued) => (queued.range ? [queued.range.fileKey] : [])));
       return (
         slots.find((slot) => idle(slot) && slot.fileKey === undefined) ??
