@@ -78,7 +78,14 @@ async function sendHashed(
   // What fails first decides the error; later failures of the same request are its echoes.
   answer.catch(() => undefined);
   let failure: Error | undefined;
+  let answered = false;
+  answer.then(
+    () => (answered = true),
+    () => undefined,
+  );
   const fail = (error: Error) => {
+    // Once answered, the socket may already serve the next part (keep-alive): leave it alone.
+    if (answered) return;
     failure ??= error;
     req.destroy();
   };
@@ -219,11 +226,13 @@ async function pumpFromBlob(
 
 function readAnswer(req: ClientRequest): Promise<SendResponse> {
   return new Promise((resolve, reject) => {
-    req.once('error', reject);
+    // Every error of the request after the first one (a write failing after an early answer) is
+    // an echo of it; without a listener Node would throw it.
+    req.on('error', reject);
     req.once('response', (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.once('error', reject);
+      res.on('error', reject);
       res.once('end', () => {
         const headers: Record<string, string> = {};
         for (const [name, value] of Object.entries(res.headers)) {
