@@ -156,6 +156,21 @@ test('reload chaos', async ({ harnessServer, harnessUrl }) => {
       await rm(path, { force: true });
     }
 
+    /**
+     * After a reload, overwrite `text` at `offset` keeping the name, size and date, then pick the
+     * file again: it must finish as a new upload with the new bytes, never as the old one resumed.
+     */
+    const editAndFinish = async (page: Page, path: string, text: string, offset: number, label: string) => {
+      const handle = await open(path, 'r+');
+      await handle.write(Buffer.from(text), 0, undefined, offset);
+      await handle.close();
+      await utimes(path, MTIME, MTIME);
+      const expected = await fileSha1(path);
+      const run = await finishPicked(page, path, label, expected, partBytes(), true);
+      runs.push({ ...run, wrongFinish: run.wrongFinish || run.resumed, resentBytes: 0 });
+      orphansAfter.push(await unfinishedCount(stack));
+    };
+
     // Negative 1: same name, size and date, different first part → a new upload, not a resume.
     {
       const path = join(dir, 'negative-first.bin');
@@ -164,21 +179,7 @@ test('reload chaos', async ({ harnessServer, harnessUrl }) => {
       const id = await startPicked(page, path);
       await waitFor(page, id, 'after-part', () => 0.5);
       page = await interrupt(page, 'reload');
-      const handle = await open(path, 'r+');
-      await handle.write(Buffer.from('a different first part'), 0, undefined, 0);
-      await handle.close();
-      await utimes(path, MTIME, MTIME);
-      const expected = await fileSha1(path);
-      const run = await finishPicked(
-        page,
-        path,
-        'negative: different first part',
-        expected,
-        partBytes(),
-        true,
-      );
-      runs.push({ ...run, wrongFinish: run.wrongFinish || run.resumed, resentBytes: 0 });
-      orphansAfter.push(await unfinishedCount(stack));
+      await editAndFinish(page, path, 'a different first part', 0, 'negative: different first part');
     }
     // Negative 2: a part B2 already holds changed on disk → caught before finish, restarted.
     {
@@ -192,21 +193,13 @@ test('reload chaos', async ({ harnessServer, harnessUrl }) => {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       page = await interrupt(page, 'reload');
-      const handle = await open(path, 'r+');
-      await handle.write(Buffer.from('changed in the middle'), 0, undefined, PART_SIZE + 100);
-      await handle.close();
-      await utimes(path, MTIME, MTIME);
-      const expected = await fileSha1(path);
-      const run = await finishPicked(
+      await editAndFinish(
         page,
         path,
+        'changed in the middle',
+        PART_SIZE + 100,
         'negative: changed middle part',
-        expected,
-        partBytes(),
-        true,
       );
-      runs.push({ ...run, wrongFinish: run.wrongFinish || run.resumed, resentBytes: 0 });
-      orphansAfter.push(await unfinishedCount(stack));
     }
     await writeFile(join(dir, 'done'), '');
   } finally {
