@@ -251,6 +251,30 @@ test('B2 faults on parts (503, 429 + Retry-After, 401 expired, reset mid-part) a
   expect(stack.emulator.counters.snapshot().totals.tokenConflicts).toBe(0);
 });
 
+test('a part request that goes silent is given up after stallTimeoutMs and sent again', async ({
+  page,
+  openStack,
+  stack,
+  filesDir,
+}) => {
+  const file = await writeFileOnDisk(join(filesDir, 'stall.bin'), 9, 8 * MiB);
+  await openStack();
+  // The emulator holds the request longer than the test may run: only the client's stall timer ends it.
+  stack.emulator.faults.add({
+    endpoints: ['b2_upload_part'],
+    fault: { kind: 'stall', ms: 600_000 },
+    skip: 1,
+  });
+  await page.setInputFiles('#file-input', file.path);
+  const id = await startPicked(page, { partSize: 2 * MiB, concurrency: 2, stallTimeoutMs: 1500 });
+  const result = await finished(page, id);
+  expect(result.error).toBeUndefined();
+  expect(result.state).toBe('done');
+  expect(await storedSha1(stack, result.result!.fileId)).toBe(file.sha1);
+  expect(stack.emulator.faults.history().map((fault) => fault.kind)).toEqual(['stall']);
+  expect(requests(stack, 'b2_upload_part')).toBe(4 + 1);
+});
+
 test('two tabs with the same file: only one uploads, both see the result', async ({
   page,
   context,

@@ -1,4 +1,5 @@
 import { B2Error } from '../b2/errors.js';
+import { stallTimer } from './stall-timer.js';
 
 /**
  * Sends one Blob body and reports upload progress. Browsers: XMLHttpRequest, the only API with
@@ -108,22 +109,6 @@ function sendWithXhr(request: SendRequest): Promise<SendResponse> {
     xhr.send(request.body);
     stall.restart();
   });
-}
-
-/** A restartable one-shot timer; `ms` undefined or not positive means never. */
-function stallTimer(ms: number | undefined, onStall: () => void) {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const stop = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-  };
-  return {
-    stop,
-    restart() {
-      stop();
-      if (ms !== undefined && ms > 0) timer = setTimeout(onStall, ms);
-    },
-  };
 }
 
 /**
