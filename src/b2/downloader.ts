@@ -12,6 +12,7 @@ import {
   parseDownloadHeaders,
   rangeHeader,
 } from './download.js';
+import { B2Error } from './errors.js';
 import { errorFromResponse } from './http.js';
 import { type CallContext, withAccountRetries } from './json-call.js';
 
@@ -23,6 +24,7 @@ export interface Downloader {
 export function createDownloader(context: CallContext): Downloader {
   const fetchDownload = (method: 'GET' | 'HEAD', locator: DownloadLocator, options: DownloadOptions) => {
     const explicitToken = options.authorization;
+    let headRenewed = false;
     return withAccountRetries(
       context,
       async (authorization) => {
@@ -34,8 +36,15 @@ export function createDownloader(context: CallContext): Downloader {
           timeout: context.timeout,
           ...(options.signal ? { signal: options.signal } : {}),
         });
-        if (!response.ok) throw await errorFromResponse(response);
-        return response;
+        if (response.ok) return response;
+        if (method === 'HEAD' && response.status === 401 && explicitToken === undefined && !headRenewed) {
+          // A HEAD answer has no body, so its 401 can't say `expired_auth_token`. Like b2sdk
+          // (reference §4.3 rule 2), take it for an expired account token once: re-authorize and
+          // ask again. A second 401 is a real `unauthorized`.
+          headRenewed = true;
+          throw new B2Error({ status: 401, code: 'expired_auth_token', message: 'HEAD 401 without a code' });
+        }
+        throw await errorFromResponse(response);
       },
       { signal: options.signal, usesAccountToken: explicitToken === undefined },
     );

@@ -348,6 +348,19 @@ describe('B2 client retries against the emulator’s faults', () => {
     expect(await binary((await b2.downloadFileById(file.fileId!)).body)).toEqual(body);
   });
 
+  it('re-authorizes when a HEAD download answers 401 with no body', async () => {
+    const file = await b2.uploadFile({ bucketId, fileName: 'head.bin', body: bytes(100, 6) });
+    emulator.counters.reset();
+    emulator.faults.add({ endpoints: ['b2_download_file_by_name'], fault: 'expired_token' });
+    const head = await b2.headFileByName('b2up-retry-test', 'head.bin');
+    expect(head.file.fileId).toBe(file.fileId);
+    const injected = emulator.faults
+      .history()
+      .filter((fault) => fault.endpoint === 'b2_download_file_by_name');
+    expect(injected).toMatchObject([{ status: 401, code: 'expired_auth_token' }]);
+    expect(emulator.counters.get('b2_authorize_account').requests).toBe(1);
+  });
+
   it('never uses one part URL for two parts at once', async () => {
     emulator.counters.reset();
     const started = await b2.startLargeFile({ bucketId, fileName: 'parallel.bin', contentType: 'b2/x-auto' });

@@ -328,6 +328,19 @@ describe('downloads', () => {
     expect(fake.count('/b2api/v4/b2_authorize_account')).toBe(2);
   });
 
+  it('re-authorizes once when a HEAD answers 401, which carries no error code', async () => {
+    const b2 = client();
+    fake.expiredTokens.add('account-token-1');
+    expect((await b2.headFileById('file-1')).file.contentLength).toBe(10);
+    expect(fake.count('/b2api/v4/b2_authorize_account')).toBe(2);
+
+    // A token B2 keeps refusing is a permission problem: one renewal, then `unauthorized`.
+    fake.expiredTokens.add('account-token-2').add('account-token-3');
+    const error = await rejection(b2.headFileById('file-1'));
+    expect(error).toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(fake.count('/b2api/v4/b2_authorize_account')).toBe(3);
+  });
+
   it('does not re-authorize for a caller-supplied download token', async () => {
     fake.expiredTokens.add('download-token');
     const error = await rejection(client().downloadFileById('file-1', { authorization: 'download-token' }));
