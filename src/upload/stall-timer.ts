@@ -18,16 +18,20 @@ export function stallTimer(
   onStall: () => void,
   now: () => number = () => performance.now(),
 ): StallTimer {
+  if (ms === undefined || !(ms > 0)) return { restart() {}, stop() {} };
   let lastProgress = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const check = () => {
     const quiet = now() - lastProgress;
-    timer = quiet >= ms! ? undefined : setTimeout(check, ms! - quiet);
-    if (timer === undefined) onStall();
+    if (quiet < ms) {
+      timer = setTimeout(check, ms - quiet);
+      return;
+    }
+    timer = undefined;
+    onStall();
   };
   return {
     restart() {
-      if (ms === undefined || !(ms > 0)) return;
       lastProgress = now();
       timer ??= setTimeout(check, ms);
     },
