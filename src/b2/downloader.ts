@@ -37,7 +37,8 @@ export function createDownloader(context: CallContext): Downloader {
           ...(options.signal ? { signal: options.signal } : {}),
         });
         if (response.ok) return response;
-        if (method === 'HEAD' && response.status === 401 && explicitToken === undefined && !headRenewed) {
+        const canAskAgain = explicitToken === undefined && !headRenewed && context.retry.maxAttempts > 1;
+        if (method === 'HEAD' && response.status === 401 && canAskAgain) {
           // A HEAD answer has no body, so its 401 can't say `expired_auth_token`. Like b2sdk
           // (reference §4.3 rule 2), take it for an expired account token once: re-authorize and
           // ask again. A second 401 is a real `unauthorized`.

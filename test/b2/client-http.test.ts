@@ -341,6 +341,13 @@ describe('downloads', () => {
     expect(fake.count('/b2api/v4/b2_authorize_account')).toBe(3);
   });
 
+  it('with one attempt allowed, a HEAD 401 fails as unauthorized without renewing', async () => {
+    fake.expiredTokens.add('account-token-1');
+    const error = await rejection(client({ retry: { maxAttempts: 1 } }).headFileById('file-1'));
+    expect(error).toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(fake.count('/b2api/v4/b2_authorize_account')).toBe(1);
+  });
+
   it('does not re-authorize for a caller-supplied download token', async () => {
     fake.expiredTokens.add('download-token');
     const error = await rejection(client().downloadFileById('file-1', { authorization: 'download-token' }));
