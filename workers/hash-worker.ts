@@ -1,5 +1,5 @@
 /**
- * The hash worker: SHA-1 of Blobs with hash-wasm, off the main thread (SPEC §2).
+ * The hash worker: SHA-1 of Blobs with hash-wasm, off the main thread.
  *
  * Loaded by the pool in src/upload/hasher-pool.ts as a module worker. Its bare imports (comlink,
  * hash-wasm) are resolved by the consumer's bundler, which bundles this file as a worker entry.

@@ -1,6 +1,6 @@
 /**
  * What every scenario returns: figures, each a measurement beside a reference measured in the same
- * run, as a ratio, with the bar it must meet where SPEC §7 / issue 5 sets one.
+ * run, as a ratio, with the bar it must meet where one is set.
  */
 import type { BenchBrowser } from './browser.js';
 import type { TempFiles } from './files.js';

@@ -1,7 +1,7 @@
 /**
  * The browser's raw ceiling: the same File slices POSTed by this browser to the same emulator's
- * b2_upload_part URLs, at the same concurrency, with `X-Bz-Content-Sha1: do_not_verify` (reference
- * §2.7) and no hashing anywhere in the page. Part URLs come from the same broker, one per slot, as
+ * b2_upload_part URLs, at the same concurrency, with `X-Bz-Content-Sha1: do_not_verify`
+ * and no hashing anywhere in the page. Part URLs come from the same broker, one per slot, as
  * b2up gets them; the large file is cancelled afterwards.
  */
 export interface RawOptions {

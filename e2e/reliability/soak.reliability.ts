@@ -1,7 +1,6 @@
 /**
  * Suite 1, fault soak (docs/reliability.md#fault-soak): many 64 MiB uploads from real Chromium, two
- * at a time, while a seeded schedule fails ~15 % of part requests in every way B2 can fail (reference
- * §4.2), ~1 % of broker calls fail, and the broker's account token expires in bursts.
+ * at a time, while a seeded schedule fails ~15 % of part requests in every way B2 can fail, ~1 % of broker calls fail, and the broker's account token expires in bursts.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

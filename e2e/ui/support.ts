@@ -106,7 +106,7 @@ export async function holdParts(page: Page, pass = 0) {
   });
   let held = 0;
   await page.route(/b2_upload_part/, async (route) => {
-    // Part URLs are …/b2_upload_part/<fileId>/<n> (reference §2.9).
+    // Part URLs are …/b2_upload_part/<fileId>/<n>.
     const fileId = new URL(route.request().url()).pathname.split('/').at(-2) ?? '';
     const passedHere = passedPerFile.get(fileId) ?? 0;
     if (passedHere < pass) {

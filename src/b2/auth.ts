@@ -1,7 +1,7 @@
 /**
- * b2_authorize_account: the request, the normalisation of its three response shapes (§2.1), and the
+ * b2_authorize_account: the request, the normalisation of its three response shapes, and the
  * session that shares one account token between concurrent calls and renews it at most once per
- * expiry, however many callers notice the expiry at the same time (§4.3 rule 2: "coalesce").
+ * expiry, however many callers notice the expiry at the same time.
  */
 
 import { B2Error } from './errors.js';

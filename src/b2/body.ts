@@ -1,6 +1,6 @@
 /**
  * Upload bodies: normalising what callers hand us into something fetch can re-send from the start on
- * every attempt (§4.3: "rewind the body"), and the SHA-1 that B2 checks (§2.7 X-Bz-Content-Sha1).
+ * every attempt, and the SHA-1 that B2 checks (X-Bz-Content-Sha1).
  */
 import { createSHA1 } from 'hash-wasm';
 import { DO_NOT_VERIFY, HEX_DIGITS_AT_END } from './wire.js';

@@ -1,6 +1,6 @@
 /**
  * createB2Client: the typed B2 native API client. Authorizes lazily on the first call, renews the
- * account token when B2 says it expired, keeps pools of upload URLs, and applies §4.3's retry rules.
+ * account token when B2 says it expired, keeps pools of upload URLs, and applies B2's retry rules.
  */
 import { type Authorization, createAuthSession, requestAuthorization } from './auth.js';
 import type { DownloadOptions, DownloadResponse, HeadResponse } from './download.js';
@@ -63,9 +63,9 @@ export interface B2Client extends JsonMethods {
     request?: ClientRequest<'b2_list_keys'>,
     options?: CallOptions,
   ): AsyncGenerator<ApplicationKey, void>;
-  /** Uploads a small file (≤ 5 GB), getting and reusing upload URLs of the bucket, with §4.3 retries. */
+  /** Uploads a small file (≤ 5 GB), getting and reusing upload URLs of the bucket, with B2's retries. */
   uploadFile(request: UploadFileRequest): Promise<FileVersion>;
-  /** Uploads one part of a large file, using a pool of part-upload URLs of that file, with §4.3 retries. */
+  /** Uploads one part of a large file, using a pool of part-upload URLs of that file, with B2's retries. */
   uploadPart(request: UploadPartRequest): Promise<Part>;
   /** GET by file id; 206 for a range, 416 → B2Error range_not_satisfiable. */
   downloadFileById(fileId: string, options?: DownloadOptions): Promise<DownloadResponse>;

@@ -1,5 +1,5 @@
 /**
- * Downloads by id and by name (§2.22): the request URL and headers, and the parsing of B2's response
+ * Downloads by id and by name: the request URL and headers, and the parsing of B2's response
  * headers into a typed record (file name and info values percent-decoded).
  */
 

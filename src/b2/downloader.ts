@@ -1,5 +1,5 @@
 /**
- * Download requests (§2.22) with the retry rules of §4.3 rule 4: back off on 5xx/network, renew an
+ * Download requests with B2's download retry rules: back off on 5xx/network, renew an
  * expired account token, never retry 404/416. Retries cover getting the response headers only.
  */
 import {
@@ -40,7 +40,7 @@ export function createDownloader(context: CallContext): Downloader {
         const canAskAgain = explicitToken === undefined && !headRenewed && context.retry.maxAttempts > 1;
         if (method === 'HEAD' && response.status === 401 && canAskAgain) {
           // A HEAD answer has no body, so its 401 can't say `expired_auth_token`. Like b2sdk
-          // (reference §4.3 rule 2), take it for an expired account token once: re-authorize and
+          // (B2 docs, "Handling errors"), take it for an expired account token once: re-authorize and
           // ask again. A second 401 is a real `unauthorized`.
           headRenewed = true;
           throw new B2Error({ status: 401, code: 'expired_auth_token', message: 'HEAD 401 without a code' });

@@ -1,5 +1,5 @@
 /**
- * B2's percent-encoding for X-Bz-File-Name, X-Bz-Info-* and download paths (reference §0.4).
+ * B2's percent-encoding for X-Bz-File-Name, X-Bz-Info-* and download paths.
  * We encode everything but the always-safe set `A-Z a-z 0-9 - . _ ~ /`; B2 decodes `+` as a space,
  * so a literal `+` must travel as `%2B` (encodeURIComponent already does that).
  */

@@ -1,5 +1,5 @@
 /**
- * One JSON operation with B2's retry rules for non-upload calls (§4.3 rules 2 and 3): renew the
+ * One JSON operation with B2's retry rules for non-upload calls: renew the
  * account token once on expired/bad token, back off on 429/408/5xx/network, fail on anything else.
  */
 import { type Authorization, type AuthSession, trimSlash } from './auth.js';
@@ -19,7 +19,7 @@ export interface CallContext {
 }
 
 /**
- * Runs a request that depends on the account authorization (URL and token), retrying per §4.3.
+ * Runs a request that depends on the account authorization (URL and token), retrying as B2 says.
  * `attempt` performs one exchange; it is called again with a renewed authorization after an expired
  * token, or with the same one after a backoff.
  */

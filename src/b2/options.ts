@@ -1,4 +1,4 @@
-/** Options of createB2Client, declared and defaulted once (STYLE: "normalised once"). */
+/** Options of createB2Client, declared and defaulted once. */
 import type { FetchFunction } from './http.js';
 import { type ResolvedRetryOptions, type RetryOptions, resolveRetryOptions } from './retry.js';
 import type { ApiVersion, TestMode } from './wire.js';

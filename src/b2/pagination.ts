@@ -1,6 +1,6 @@
 /**
  * Async iterators over B2's paged list calls. Each page's "next" cursor becomes the next request's
- * start field; iteration ends when B2 returns a null cursor (§2.11, 2.12, 2.17, 2.18, 2.25).
+ * start field; iteration ends when B2 returns a null cursor.
  */
 import type {
   ApplicationKey,

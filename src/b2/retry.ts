@@ -1,5 +1,5 @@
 /**
- * When and how the client retries (reference §4.3), as pure functions so the rules are unit-tested
+ * When and how the client retries, as pure functions so the rules are unit-tested
  * apart from any HTTP. The loops that apply them live in json-call.ts, upload.ts and download.ts.
  */
 import { B2Error } from './errors.js';
@@ -40,7 +40,7 @@ export function resolveRetryOptions(options: RetryOptions = {}): ResolvedRetryOp
 export type CallDecision = 'reauthorize' | 'backoff' | 'fail';
 
 /**
- * Rule 2 and 3 of §4.3: an expired or bad account token is renewed once per call; 401 `unauthorized`
+ * B2's rules for calls: an expired or bad account token is renewed once per call; 401 `unauthorized`
  * is a permission problem and fails at once; 429, 408, 5xx and transport failures back off.
  */
 export function decideCallRetry(error: B2Error, alreadyReauthorized: boolean): CallDecision {
@@ -60,7 +60,7 @@ export type UploadDecision =
     };
 
 /**
- * Rule 1 of §4.3: on connection failure/timeout, 408, any 5xx, 401 expired/bad token (the *upload*
+ * B2's rule for uploads: on connection failure/timeout, 408, any 5xx, 401 expired/bad token (the *upload*
  * token) or 400 auth_token_limit, drop the URL and retry with a new one; other 4xx fail at once.
  * 429 is the exception that keeps the URL: it is rate limiting, not a broken URL, so wait and resend.
  */
@@ -91,7 +91,7 @@ export function backoffDelay(
   return Math.max(floor, Math.round(jittered));
 }
 
-/** B2 sends Retry-After as integer seconds (§4.2); anything else is ignored. */
+/** B2 sends Retry-After as integer seconds; anything else is ignored. */
 export function parseRetryAfter(value: string | null): number | undefined {
   if (value === null || !/^\s*\d+\s*$/.test(value)) return undefined;
   return Number.parseInt(value, 10);

@@ -1,5 +1,5 @@
 /**
- * Request headers of b2_upload_file and b2_upload_part (§2.7, §2.10). Content-Length is left to fetch,
+ * Request headers of b2_upload_file and b2_upload_part. Content-Length is left to fetch,
  * which derives it exactly from the Blob/Uint8Array body (B2 refuses chunked transfer encoding).
  */
 import { encodeB2 } from './encoding.js';

@@ -1,6 +1,6 @@
 /**
  * Idle upload URLs, per bucket (b2_get_upload_url) or per large file (b2_get_upload_part_url).
- * B2: reuse a URL serially until it fails, never by two requests at once (§3.2). A URL is taken out
+ * B2: reuse a URL serially until it fails, never by two requests at once. A URL is taken out
  * of the pool while in use, so exclusivity holds by construction; failed URLs are simply not returned.
  */
 import type { UploadTarget, UploadTargetSource } from './upload.js';
@@ -12,7 +12,7 @@ export interface UploadUrlPool {
   forget(key: string): void;
 }
 
-/** Upload tokens live up to 24 h (§3.1); stop reusing an idle one well before that. */
+/** Upload tokens live up to 24 h; stop reusing an idle one well before that. */
 const MAX_IDLE_AGE_MS = 23 * 60 * 60 * 1000;
 
 interface PooledTarget extends UploadTarget {

@@ -1,6 +1,6 @@
 /**
  * Uploading bytes to an upload URL: one attempt (needs only the URL's own token, never the account
- * token, so a browser can use targets handed out by a server-side broker), and the retry loop of §4.3
+ * token, so a browser can use targets handed out by a server-side broker), and B2's upload retry loop
  * rule 1 that swaps URLs on failure.
  */
 
@@ -151,7 +151,7 @@ export interface UploadTargetSource<T extends UploadTarget = UploadTarget> {
 }
 
 /**
- * §4.3 rule 1: try up to `retry.uploadAttempts` attempts, dropping the URL after 408/5xx/network/
+ * B2's upload retry rule: try up to `retry.uploadAttempts` attempts, dropping the URL after 408/5xx/network/
  * timeout/expired-or-bad upload token/auth_token_limit and getting a fresh one; other 4xx fail at once.
  * `attempt` must re-send the body from its first byte (a PreparedBody does).
  */

@@ -1,6 +1,6 @@
 /**
  * Uploads through the account: upload URLs come from b2_get_upload_url (per bucket) and
- * b2_get_upload_part_url (per large file), are pooled for serial reuse, and are swapped per §4.3 rule 1.
+ * b2_get_upload_part_url (per large file), are pooled for serial reuse, and are swapped as B2 says for uploads.
  */
 import { prepareBody } from './body.js';
 import { type CallContext, callJson } from './json-call.js';

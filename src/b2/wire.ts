@@ -1,5 +1,5 @@
 /**
- * B2 native API wire shapes: what goes over HTTP, field for field, as in shared/reference/b2-api.md.
+ * B2 native API wire shapes: what goes over HTTP, field for field, as Backblaze documents them (https://www.backblaze.com/apidocs).
  * Shared by the client (src/b2) and the emulator (src/emulator), so both speak one format.
  * Types only, plus the limits and header names B2 documents.
  */
@@ -12,7 +12,7 @@ export interface B2ErrorBody {
 }
 
 /**
- * Error codes B2 documents (reference §4.2), as in the `code` of an error body. The service may
+ * Error codes B2 documents, as in the `code` of an error body. The service may
  * send others, so a client keeps `code` open; the emulator answers only with these.
  */
 export type B2WireCode =
@@ -116,7 +116,7 @@ export const ALL_CAPABILITIES: readonly Capability[] = [
   'bypassGovernance',
 ];
 
-/** Capabilities a bucket-restricted key may hold (reference §1.5). */
+/** Capabilities a bucket-restricted key may hold. */
 export const BUCKET_KEY_CAPABILITIES: readonly Capability[] = [
   'listAllBucketNames',
   'listBuckets',
@@ -206,7 +206,7 @@ export interface AuthorizeResponseV4 {
 export type AuthorizeResponse = AuthorizeResponseV2 | AuthorizeResponseV3 | AuthorizeResponseV4;
 
 // ---------------------------------------------------------------------------------------------
-// Shared objects (reference §1)
+// Shared objects
 
 export interface ServerSideEncryption {
   mode: 'SSE-B2' | 'SSE-C' | null;
@@ -227,7 +227,7 @@ export interface Authorized<T> {
 
 export type FileAction = 'upload' | 'start' | 'hide' | 'folder' | 'copy';
 
-/** A file version as every file-returning call reports it (reference §1.1). */
+/** A file version as every file-returning call reports it. */
 export interface FileVersion {
   accountId: string;
   action: FileAction;
@@ -249,7 +249,7 @@ export interface FileVersion {
   uploadTimestamp: number;
 }
 
-/** A stored part of an unfinished large file (reference §1.2). */
+/** A stored part of an unfinished large file. */
 export interface Part {
   fileId: string;
   partNumber: number;
@@ -324,7 +324,7 @@ export interface ApplicationKey {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Requests and responses per operation (reference §2). JSON ops: POST {apiUrl}/b2api/vN/<op>.
+// Requests and responses per operation. JSON ops: POST {apiUrl}/b2api/vN/<op>.
 
 export interface CreateBucketRequest {
   accountId: string;

@@ -1,6 +1,6 @@
 /**
  * B2's refusals as protocol refusals. The B2 client has already retried what B2 says to retry
- * (reference §4.3), so what reaches here is final. B2's own message is never passed on: some quote
+ * (B2 docs, "Handling errors"), so what reaches here is final. B2's own message is never passed on: some quote
  * tokens ("more than one upload using auth token …").
  */
 import { type B2Error, isB2Error } from '../b2/errors.js';

@@ -4,7 +4,7 @@ import type { CorsRule } from '../b2/wire.js';
 export const B2UP_CORS_RULE_NAME = 'b2up-browser-uploads';
 
 /**
- * The bucket CORS rule browser uploads need (reference §3.4): parts go from the page straight to
+ * The bucket CORS rule browser uploads need: parts go from the page straight to
  * B2's upload URLs, so B2 must approve `b2_upload_part` preflights from the app's origins with the
  * headers the SDK sends. `b2_upload_file` only when small files go direct (opt-in).
  */
@@ -25,7 +25,7 @@ export function browserUploadCorsRule(
       'x-bz-info-*',
     ],
     // Retry-After is not a CORS-safelisted header: without it here the page can't read how long a
-    // 429 asked it to wait (reference §4.2) and comes back too early on the same part URL.
+    // 429 asked it to wait and comes back too early on the same part URL.
     exposeHeaders: ['x-bz-content-sha1', 'retry-after'],
     maxAgeSeconds: 3600,
   };

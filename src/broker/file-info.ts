@@ -1,5 +1,5 @@
 /**
- * The file info the broker stores with each file (reference §2.7, §3.1): the user's own name
+ * The file info the broker stores with each file: the user's own name
  * (`b2up-name`), the principal (`b2up-user`), `src_last_modified_millis`, an optional
  * `large_file_sha1`, and the app's keys after B2's rules. All checked here, before B2 is called, so a
  * bad key is the caller's 400 rather than a B2 error.
@@ -16,7 +16,7 @@ const LARGE_FILE_SHA1_KEY = 'large_file_sha1';
 /** UTF-8 bytes kept of the user's original name in `b2up-name`. */
 const ORIGINAL_NAME_MAX_BYTES = 1024;
 
-// HTTP token characters: exactly the ones B2 allows in a file-info key (reference §3.1).
+// HTTP token characters: exactly the ones B2 allows in a file-info key.
 const INFO_KEY = /^[A-Za-z0-9\-_.`~!#$%^&*'|+]+$/;
 const SHA1 = /^[0-9a-f]{40}$/;
 // eslint-disable-next-line no-control-regex -- matching control characters is the point.
@@ -76,7 +76,7 @@ function appInfo(info: unknown): Record<string, string> {
 
 /**
  * B2 caps the file name plus file-info header lines at 7,000 bytes, fully encoded with CRLFs
- * (reference §3.1); b2_start_large_file applies the same budget to its JSON fields.
+ * (B2 docs, "Files"); b2_start_large_file applies the same budget to its JSON fields.
  */
 export function checkHeaderBudget(fileName: string, info: Record<string, string>): void {
   const line = (name: string, value: string) => byteLength(`${name}: ${encodeB2(value)}\r\n`);

@@ -2,7 +2,7 @@
  * Unfinished large files nobody will finish: a start whose answer was lost (a reload between the
  * broker's answer and the browser's IndexedDB write, a dropped connection), or an upload the user
  * replaced by picking a file with the same name and date but other bytes. B2 keeps their parts, and
- * bills them, until they are cancelled (reference §2.9). The broker is the one place that sees every
+ * bills them, until they are cancelled. The broker is the one place that sees every
  * start, so at each start it cancels the same user's earlier unfinished uploads of the same name and
  * last-modified date: the browser starts a new upload only when it has nothing left to resume, so
  * those earlier ones are orphans. (Two devices uploading the very same file for one user at the same

@@ -1,8 +1,8 @@
 /**
- * Final B2 names. The broker, not the browser, chooses them (SPEC §3): by default
+ * Final B2 names. The broker, not the browser, chooses them: by default
  * `<prefix>/<uuid>/<safe name>`, where the safe name is the user's name made harmless for every tool
  * that later lists, syncs or downloads the bucket. B2 itself only requires 1..1024 UTF-8 bytes and no
- * C0 or DEL (reference §3.3).
+ * C0 or DEL.
  */
 import { Limits } from '../b2/wire.js';
 import { badRequest } from './errors.js';
@@ -90,7 +90,7 @@ export function checkFinalName(name: unknown, keyNamePrefix: string | null): str
   if (byteLength(name) > Limits.maxFileNameBytes) {
     throw badRequest(`the final name is over B2's ${Limits.maxFileNameBytes} bytes`);
   }
-  // eslint-disable-next-line no-control-regex -- B2 forbids exactly these (reference §3.3).
+  // eslint-disable-next-line no-control-regex -- B2 forbids exactly these.
   if (/[\u0000-\u001f\u007f]/.test(name)) throw badRequest('the final name contains control characters');
   if (keyNamePrefix !== null && !name.startsWith(keyNamePrefix)) {
     throw badRequest('the final name lies outside the name prefix of the broker’s key');

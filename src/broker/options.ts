@@ -1,4 +1,4 @@
-/** createBroker's options, declared and defaulted once (STYLE: "normalised once"). */
+/** createBroker's options, declared and defaulted once. */
 import type { B2Client } from '../b2/client.js';
 import type { FetchFunction } from '../b2/http.js';
 import type { RetryOptions } from '../b2/retry.js';
@@ -106,7 +106,7 @@ export interface BrokerOptions {
   unsafeAllowUnrestrictedKey?: boolean;
 }
 
-/** B2's largest large file (reference §3.1). */
+/** B2's largest large file. */
 export const B2_MAX_FILE_SIZE = 10_000_000_000_000;
 const MIN_SECRET_BYTES = 32;
 

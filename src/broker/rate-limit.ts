@@ -1,5 +1,5 @@
 /**
- * The rate of upload starts per principal (SPEC §3 "rate of starts per user"). The default limiter
+ * The rate of upload starts per principal. The default limiter
  * lives in one broker instance's memory, so N instances behind a load balancer allow up to N times
  * the rate; apps that need one shared budget plug in their own (Redis, a database, the edge's KV).
  */

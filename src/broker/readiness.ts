@@ -1,5 +1,5 @@
 /**
- * The start-up check (SPEC §3: "refuses to start with a key that has writeKeys or no bucket
+ * The start-up check (the broker "refuses to start with a key that has writeKeys or no bucket
  * restriction, and says why"), run on the first request or `ready()`, and remembered: a key that is
  * wrong stays wrong, so that answer is kept; B2 being unreachable is not, so the next call tries again.
  */
@@ -28,8 +28,8 @@ export interface KeyPolicy {
 }
 
 /**
- * writeFiles: start, part URLs, list parts, finish, cancel, small uploads (reference §2.6–2.14).
- * readFiles: b2_get_file_info, which answers a repeated finish (§2.19).
+ * writeFiles: start, part URLs, list parts, finish, cancel, small uploads.
+ * readFiles: b2_get_file_info, which answers a repeated finish.
  */
 const REQUIRED: readonly Capability[] = ['writeFiles', 'readFiles'];
 

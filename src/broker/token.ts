@@ -1,5 +1,5 @@
 /**
- * Upload tokens: what keeps the broker stateless (SPEC §3). A token is
+ * Upload tokens: what keeps the broker stateless. A token is
  * `base64url(JSON claims) "." base64url(HMAC-SHA-256(secret, "b2up-upload-token.v1." + payload))`;
  * any broker instance holding the same secret verifies it, in constant time (crypto.subtle.verify).
  * WebCrypto only, so the handler runs in Node, Deno, Bun and edge runtimes alike.

@@ -1,6 +1,6 @@
 /**
  * Account-token checks applied on every call: token valid and unexpired, capability held, bucket and
- * name-prefix restriction covering the target (reference §2: "a key whose bucket/prefix restriction does
+ * name-prefix restriction covering the target ("a key whose bucket/prefix restriction does
  * not cover the target → 401 unauthorized").
  */
 import type { Capability } from '../b2/wire.js';

@@ -1,6 +1,6 @@
 /**
  * Receives an upload body straight into the blob store while hashing it, so a 1 GiB part never sits in
- * memory (dataDir mode). Implements B2's three X-Bz-Content-Sha1 modes (reference §2.7): a 40-hex SHA-1,
+ * memory (dataDir mode). Implements B2's three X-Bz-Content-Sha1 modes: a 40-hex SHA-1,
  * `hex_digits_at_end` (the last 40 bytes of the body are the hex SHA-1 and are not stored), and
  * `do_not_verify`. Nothing becomes visible unless every byte arrived and the hash matched.
  * Bodies from 1 MiB up are hashed in the emulator's worker pool (hash-pool.ts), smaller ones inline,
@@ -16,7 +16,7 @@ import { splitTrailer } from './trailer.js';
 
 export interface ReceivedBody {
   blob: BlobRef;
-  /** What B2 reports: the verified hex SHA-1, or `unverified:<hex>` for do_not_verify (reference §1.1). */
+  /** What B2 reports: the verified hex SHA-1, or `unverified:<hex>` for do_not_verify. */
   contentSha1: string;
   contentMd5: string;
 }

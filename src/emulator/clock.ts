@@ -1,6 +1,6 @@
 /**
  * The emulator's notion of "now". Tokens, upload timestamps and fault history read it, so a test can
- * jump past B2's 24 h token lifetime (reference §2.1) without waiting: `clock.advance(24 * 3600_000)`.
+ * jump past B2's 24 h token lifetime without waiting: `clock.advance(24 * 3600_000)`.
  */
 export interface Clock {
   /** Milliseconds since the epoch, UTC, like `Date.now()` (B2 timestamps use this unit). */

@@ -1,4 +1,4 @@
-/** `b2/x-auto`: B2 picks the type from the file name's extension, else application/octet-stream (§2.7). */
+/** `b2/x-auto`: B2 picks the type from the file name's extension, else application/octet-stream. */
 import { lookup } from 'mrmime';
 import { badRequest } from './errors.js';
 

@@ -24,7 +24,7 @@ export interface EmulatorContext {
   settings: Settings;
   /** Workers hashing upload bodies; undefined = hash on the main thread. */
   hashing?: HashPool;
-  /** Upload/part tokens with a request in flight: B2 allows one at a time (reference §3.2). */
+  /** Upload/part tokens with a request in flight: B2 allows one at a time. */
   uploadsInFlight: Set<string>;
   account(): AccountRecord;
   /** Next file creation sequence (orders versions newest first). */

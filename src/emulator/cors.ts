@@ -1,5 +1,5 @@
 /**
- * CORS answered from the bucket's corsRules (reference §3.4): the first rule whose origins match, whose
+ * CORS answered from the bucket's corsRules: the first rule whose origins match, whose
  * operations include the one the URL implies, and whose allowedHeaders cover every requested header.
  *
  * Which buckets' rules apply: upload_file → the URL's bucket; upload_part → the large file's bucket;

@@ -1,6 +1,6 @@
 /**
- * Per-endpoint request and byte counters that tests read, e.g. "bytes re-sent after a reload" (SPEC §7)
- * or "no upload token was used twice at once" (the 400 auth_token_limit B2 returns, reference §4.2).
+ * Per-endpoint request and byte counters that tests read, e.g. "bytes re-sent after a reload"
+ * or "no upload token was used twice at once" (the 400 auth_token_limit B2 returns).
  */
 import type { EndpointName } from './faults.js';
 

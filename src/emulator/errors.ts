@@ -1,9 +1,9 @@
 import type { B2WireCode } from '../b2/wire.js';
 /**
  * The error every emulator handler throws to answer with B2's `{status, code, message}` body
- * (reference §4.1). Codes are B2's own (table §4.2), so clients map them exactly as for the real service.
+ * (B2 docs, "Error handling"). Codes are B2's own, so clients map them exactly as for the real service.
  */
-/** B2's own codes (reference §4.2), defined once in the wire contract. */
+/** B2's own codes, defined once in the wire contract. */
 export type B2Code = B2WireCode;
 
 export class B2Failure extends Error {

@@ -106,7 +106,7 @@ export class Exchange {
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
       throw new B2Failure(400, 'bad_json', 'Request body must be a JSON object');
     }
-    // B2 treats an explicit null like an absent field (reference §0.3).
+    // B2 treats an explicit null like an absent field.
     return Object.fromEntries(Object.entries(parsed).filter(([, v]) => v !== null));
   }
 

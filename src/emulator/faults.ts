@@ -2,7 +2,7 @@
  * Fault injection for tests: what the emulator does *instead of* serving a request.
  * Three sources, asked in this order on every request (the first that answers wins):
  *   1. one-shot rules (`add`), FIFO per endpoint — "the next 2 part uploads get 503";
- *   2. the `X-Bz-Test-Mode` header, as the real service honours it (reference §4.3 rule 6);
+ *   2. the `X-Bz-Test-Mode` header, as the real service honours it;
  *   3. a seeded random schedule (`schedule`) — "10% of all requests fail, reproducibly".
  * Sources 2 and 3 draw from their own seeded generators on every request they cover, even when an earlier
  * source already answered, so adding a one-shot rule never shifts the random sequence that follows.
@@ -68,7 +68,7 @@ export const ENDPOINT_NAMES: readonly EndpointName[] = [
   ...DOWNLOAD_ENDPOINTS,
 ];
 
-/** B2's own status, code and message for each fault a test can name in one word (reference §4.2). */
+/** B2's own status, code and message for each fault a test can name in one word. */
 const STATUS_FAULTS = {
   '503': { status: 503, code: 'service_unavailable', message: 'Service Unavailable' },
   '500': { status: 500, code: 'internal_error', message: 'An internal error occurred' },

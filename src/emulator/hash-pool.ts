@@ -1,6 +1,6 @@
 /**
  * SHA-1 and MD5 of upload bodies, computed off the main thread. B2 reports both for every file and
- * part (reference §1.1), and on one thread they cost more CPU than receiving the bytes (MD5 alone runs
+ * part, and on one thread they cost more CPU than receiving the bytes (MD5 alone runs
  * at ~500 MiB/s here). A body's bytes are copied once into shared 1 MiB batches (reused from body
  * to body); its SHA-1 runs in one worker and its MD5 in another, so the two hashes run in parallel
  * with each other and with socket and disk I/O on the main thread. Workers are started on first use, at most `maxWorkers`, unref'd (an

@@ -1,5 +1,5 @@
 /**
- * Identifiers shaped like B2's (reference §0.3). Clients must treat them as opaque; we make them look
+ * Identifiers shaped like B2's. Clients must treat them as opaque; we make them look
  * real so that logs and client-side validators are not surprised, and we embed a creation sequence in
  * file ids so `startFileId` keeps its place in a listing even after that version is deleted.
  */
@@ -10,7 +10,7 @@ export const randomHex = (bytes: number) => randomBytes(bytes).toString('hex');
 /** 12 hex chars, like a real account id. */
 export const newAccountId = () => randomHex(6);
 
-/** 24 hex chars (reference §0.3). */
+/** 24 hex chars. */
 export const newBucketId = () => randomHex(12);
 
 /** `00<accountId-ish>000000000N` style: 25 chars like B2 application key ids. */

@@ -46,7 +46,7 @@ export interface FileRecord {
   fileId: string;
   bucketId: string;
   fileName: string;
-  /** 'start' = unfinished large file; copies are stored as 'upload' (reference §1.1). */
+  /** 'start' = unfinished large file; copies are stored as 'upload'. */
   action: 'upload' | 'start' | 'hide';
   contentLength: number;
   contentSha1: string;

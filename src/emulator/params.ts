@@ -66,7 +66,7 @@ export function optStringArray(p: Params, name: string): string[] | undefined {
   return v as string[] | undefined;
 }
 
-/** A list page size: 0 or absent = the default (reference §2.17); outside 1..max = 400 out_of_range. */
+/** A list page size: 0 or absent = the default; outside 1..max = 400 out_of_range. */
 export function pageSize(p: Params, name: string, limits: { default: number; max: number }): number {
   const n = optInt(p, name);
   if (n === undefined || n === 0) return limits.default;

@@ -1,4 +1,4 @@
-/** URL → what the request is (reference §0.1, §2.22, §5.3): api, upload, download or control. */
+/** URL → what the request is: api, upload, download or control. */
 import type { ApiVersion, JsonOperation } from '../b2/wire.js';
 import type { EndpointName } from './faults.js';
 

@@ -107,7 +107,7 @@ function preflight(
   const headers =
     origin && method && scope ? preflightHeaders(scope, route, origin, method, requested) : undefined;
   if (!headers) {
-    // B2's denial is unconfirmed (reference §3.4); we answer 403 with no Access-Control-* headers.
+    // B2's denial is unconfirmed; we answer 403 with no Access-Control-* headers.
     sendBare(res, 403, 'access_denied', 'CORS preflight denied by the bucket corsRules');
     return;
   }
@@ -146,7 +146,7 @@ export function createRequestHandler(ctx: EmulatorContext, hooks: ControlHooks):
       if (fault?.kind === 'status') {
         const headers: Record<string, string> =
           fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {};
-        // The injector speaks B2's codes (faults.ts builds them from reference §4.2).
+        // The injector speaks B2's codes (faults.ts builds them from the documented error table).
         throw new B2Failure(fault.status, fault.code as B2Code, fault.message, headers);
       }
       if (!methodsOf(route).includes(req.method ?? '')) {

@@ -1,4 +1,4 @@
-/** Records → the exact JSON objects B2 returns (reference §1). */
+/** Records → the exact JSON objects B2 returns. */
 import type {
   ApiVersion,
   ApplicationKey,
@@ -39,7 +39,7 @@ export function fileShape(
     uploadTimestamp: f.uploadTimestamp,
   };
   if (version === 'v1') out.size = f.contentLength;
-  // Hide markers carry no retention, legal hold or encryption keys (reference §1.1, recorded).
+  // Hide markers carry no retention, legal hold or encryption keys (as recorded from the real service).
   if (f.action === 'hide') return out;
   const readRetention = can(grant, 'readFileRetentions');
   const readHold = can(grant, 'readFileLegalHolds');
@@ -52,7 +52,7 @@ export function fileShape(
   return out;
 }
 
-/** A `delimiter` listing's collapsed row (reference §1.1 folder row). */
+/** A `delimiter` listing's collapsed row. */
 export function folderShape(accountId: string, bucketId: string, name: string): FileVersion {
   return {
     accountId,
@@ -117,7 +117,7 @@ export function keyShape(accountId: string, k: KeyRecord, version: ApiVersion): 
     namePrefix: k.namePrefix,
     options: ['s3'],
   };
-  // v4 reports the multi-bucket list; v1–v3 the single bucketId (reference §0.1, §1.4).
+  // v4 reports the multi-bucket list; v1–v3 the single bucketId.
   return version === 'v4'
     ? { ...base, bucketIds: k.bucketIds }
     : { ...base, bucketId: k.bucketIds?.[0] ?? null };
@@ -133,7 +133,7 @@ export interface AuthorizeFacts {
   buckets: { id: string; name: string | null }[] | null;
 }
 
-/** The three b2_authorize_account shapes: v1/v2 `allowed`, v3 flattened, v4 `allowed.buckets` (§2.1). */
+/** The three b2_authorize_account shapes: v1/v2 `allowed`, v3 flattened, v4 `allowed.buckets`. */
 export function authorizeShape(version: ApiVersion, f: AuthorizeFacts): AuthorizeResponse {
   const urls = { apiUrl: f.baseUrl, downloadUrl: f.baseUrl, s3ApiUrl: f.baseUrl };
   const sizes = {

@@ -1,6 +1,6 @@
 /**
  * Holds back the last bytes of a body as it streams by: with X-Bz-Content-Sha1 `hex_digits_at_end`
- * the last 40 bytes are the hex SHA-1, not content (reference §2.7), and which bytes are the last is
+ * the last 40 bytes are the hex SHA-1, not content, and which bytes are the last is
  * only known once the body ended.
  */
 export interface TrailerSplitter {

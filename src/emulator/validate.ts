@@ -1,10 +1,10 @@
-/** B2's naming and metadata rules (reference §3), each failing with B2's 400 code. */
+/** B2's naming and metadata rules, each failing with B2's 400 code. */
 import { B2_INFO_HEADERS, Limits } from '../b2/wire.js';
 import { B2Failure, badRequest } from './errors.js';
 
 const utf8Length = (s: string) => Buffer.byteLength(s, 'utf8');
 
-/** 1..1024 UTF-8 bytes, no C0 control characters, no DEL (reference §3.3, all doc revisions). */
+/** 1..1024 UTF-8 bytes, no C0 control characters, no DEL (B2 file-name rules, all doc revisions). */
 export function checkFileName(name: string): void {
   const bytes = utf8Length(name);
   if (bytes < 1 || bytes > Limits.maxFileNameBytes) {
@@ -29,7 +29,7 @@ export function checkInfoKey(key: string): void {
 
 /**
  * File info as B2 stores it: keys lower-cased, ≤ 10 entries, and file name + info within the header
- * budget: 7,000 bytes of fully encoded header lines, 2,048 with server-side encryption (reference §3.1).
+ * budget: 7,000 bytes of fully encoded header lines, 2,048 with server-side encryption.
  */
 export function normaliseFileInfo(
   fileName: string,
@@ -51,7 +51,7 @@ export function normaliseFileInfo(
   return out;
 }
 
-/** 6–63 chars of letters, digits and `-`, not starting with `b2-` (reference §3.1). */
+/** 6–63 chars of letters, digits and `-`, not starting with `b2-`. */
 export function checkBucketName(name: string): void {
   if (!/^[A-Za-z0-9-]{6,63}$/.test(name) || name.toLowerCase().startsWith('b2-')) {
     throw badRequest(`Invalid bucket name: ${name}`);

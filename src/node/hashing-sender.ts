@@ -1,6 +1,6 @@
 /**
  * The Node side of `SendHashed`: a part goes out through node:http(s) with its SHA-1 computed on the
- * way and appended as 40 hex digits (`X-Bz-Content-Sha1: hex_digits_at_end`, reference §2.10), so
+ * way and appended as 40 hex digits (`X-Bz-Content-Sha1: hex_digits_at_end`), so
  * every byte is read from disk once. Hashing first and sending after read each byte twice, and
  * Node 20's file-backed Blob reads (64 KiB into fresh buffers, then joined) cost most of the CPU.
  *

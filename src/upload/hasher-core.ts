@@ -1,7 +1,7 @@
 /**
  * The SHA-1 loop shared by the hash worker and the in-thread hasher: read a Blob in `chunkSize`
  * slices and feed them to an incremental hash-wasm hasher, so memory stays bounded by two chunks
- * per job whatever the Blob's size (SPEC §2: never load a whole file into memory).
+ * per job whatever the Blob's size (never load a whole file into memory).
  *
  * It reads one chunk ahead: the next slice is read (by the browser's I/O thread) while this one is
  * hashed. Measured in headless Chromium 156 on 2 cores, one worker, a 64 MiB File, median of 3:

@@ -3,7 +3,7 @@
  * (so no job queues behind a long one while another worker is free); a worker is started only
  * when a job finds none idle and the pool is below its size. Each worker runs one job at a time,
  * so the pool holds at most `size` x 2 chunks in memory (one hashed, one read ahead), whatever
- * the file size (SPEC §2).
+ * the file size.
  *
  * Parts of one file (`sha1Range`) all go to one worker, in the order asked, so that worker reads
  * the file as one stream from part to part (hasher-core.ts `sha1OfRange`); parts of different

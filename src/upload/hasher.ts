@@ -1,7 +1,7 @@
 /**
  * The `Hasher` port: how the upload engine gets the SHA-1 of a part (B2 verifies every part
  * against the `X-Bz-Content-Sha1` we send). Two implementations:
- * - `createWorkerHasher`: a lazily started pool of Web Workers (the browser default; SPEC §2 says
+ * - `createWorkerHasher`: a lazily started pool of Web Workers (the browser default; the rule is
  *   never hash on the main thread);
  * - `createInlineHasher`: hash-wasm in the calling thread, for Node (the CLI) and browsers without
  *   `Worker`.

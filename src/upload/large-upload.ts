@@ -184,7 +184,7 @@ async function start(context: RunContext, key: string): Promise<Prepared> {
   const proposed = planParts(file.size, settings.partSize, config);
   const info = { ...context.info };
   if (settings.wholeFileSha1) {
-    // B2 takes large_file_sha1 only at start (reference §2.8), so the whole file is hashed first.
+    // B2 takes large_file_sha1 only at start, so the whole file is hashed first.
     info.large_file_sha1 = await pausable(context, (signal) =>
       deps.hasher.sha1(file, { signal }).catch((error) => {
         throw unreadable(error);

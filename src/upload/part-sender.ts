@@ -36,7 +36,7 @@ function partHeaders(request: PartRequestBase, sha1: string): Record<string, str
 }
 
 /**
- * One b2_upload_part request straight to B2 (reference §2.10). Throws a B2Error carrying B2's own
+ * One b2_upload_part request straight to B2. Throws a B2Error carrying B2's own
  * status and code (or status 0 when no answer came), which `decideUploadRetry` classifies.
  */
 export async function sendPart(request: SendPartRequest): Promise<Part> {
@@ -54,7 +54,7 @@ export async function sendPart(request: SendPartRequest): Promise<Part> {
 
 /**
  * The same request with the SHA-1 computed while the bytes go out and appended after them
- * (`hex_digits_at_end`, reference §2.10), so each byte is read once. B2 checks the trailing digits
+ * (`hex_digits_at_end`), so each byte is read once. B2 checks the trailing digits
  * against what it received, exactly as it checks a SHA-1 header.
  */
 export async function sendPartHashing(request: SendPartHashingRequest): Promise<Part> {

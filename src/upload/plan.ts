@@ -1,6 +1,6 @@
 /**
  * The part plan of a large file: how many parts, where each starts and ends.
- * B2 rules (reference §2.10, §3.1): parts numbered 1..10,000, every part but the last at least
+ * B2 rules: parts numbered 1..10,000, every part but the last at least
  * `minPartSize`, none above `maxPartSize`.
  */
 export interface PartLimits {
@@ -18,7 +18,7 @@ export interface PartPlan {
 /**
  * Chooses the part size for a file: the requested size, clamped to B2's limits, raised until the
  * file fits in `maxParts`. A file that would fit in one part is split in two when it can be, since
- * B2's docs have at times required at least two parts per large file (reference §2.13).
+ * B2's docs have at times required at least two parts per large file.
  */
 export function planParts(size: number, requestedPartSize: number, limits: PartLimits): PartPlan {
   let partSize = Math.min(Math.max(requestedPartSize, limits.minPartSize), limits.maxPartSize);

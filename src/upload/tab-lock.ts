@@ -1,5 +1,5 @@
 /**
- * Two tabs never upload the same file at once (SPEC §2): each large upload runs inside a Web Lock
+ * Two tabs never upload the same file at once: each large upload runs inside a Web Lock
  * named after the file's fingerprint. A second tab waits for the lock and then runs the same task,
  * told that it waited: if the first tab finished meanwhile, its "finished" marker in the shared
  * resume store answers the second tab (see large-upload.ts); if the first tab closed mid-upload,

@@ -1,7 +1,7 @@
 import type { PartTarget } from './broker-client.js';
 
 /**
- * Part URLs of one large file. B2 allows one request at a time per URL (reference §3.2), so a
+ * Part URLs of one large file. B2 allows one request at a time per URL, so a
  * target is handed to exactly one request (`take`), comes back only after a success (`give`), and
  * is simply dropped after a failure: the next `take` asks the broker for a fresh one.
  */

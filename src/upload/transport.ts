@@ -39,7 +39,7 @@ export type Send = (request: SendRequest) => Promise<SendResponse>;
 
 /**
  * Bytes `start`..`end` of `file`, sent with their SHA-1 computed on the way out and appended as 40
- * hex digits (`X-Bz-Content-Sha1: hex_digits_at_end`, reference §2.10): each byte is read once,
+ * hex digits (`X-Bz-Content-Sha1: hex_digits_at_end`): each byte is read once,
  * where hashing first and sending after reads it twice. Needs a streamed request body, so only Node
  * has one (`src/node/hashing-sender.ts`); browsers can't stream a request body over HTTP/1.1.
  */

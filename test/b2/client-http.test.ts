@@ -48,7 +48,7 @@ async function rejection(promise: Promise<unknown>): Promise<B2Error> {
 const uploadAuth = () =>
   fake.requests.filter((r) => r.path.startsWith('/upload/')).map((r) => [r.path, r.authorization]);
 
-describe('uploads get a fresh upload URL after a failure (§4.3 rule 1)', () => {
+describe('uploads get a fresh upload URL after a failure', () => {
   it.each([
     ['503', { status: 503, code: 'service_unavailable' }, true],
     ['401 expired_auth_token', { status: 401, code: 'expired_auth_token' }, false],
@@ -187,7 +187,7 @@ describe('uploads get a fresh upload URL after a failure (§4.3 rule 1)', () => 
   });
 });
 
-describe('JSON calls (§4.3 rules 2 and 3)', () => {
+describe('JSON calls', () => {
   it('3 concurrent calls that see an expired token cause exactly one re-authorization', async () => {
     const b2 = client();
     await b2.authorize();

@@ -7,7 +7,7 @@ import { fileUploadHeaders, partUploadHeaders } from '../../src/b2/upload-header
 
 const sha1 = (data: Uint8Array | string) => createHash('sha1').update(data).digest('hex');
 
-describe('upload headers (§2.7)', () => {
+describe('upload headers', () => {
   it('percent-encodes the name and info values, prefixes info keys', () => {
     const headers = fileUploadHeaders(
       {
@@ -84,7 +84,7 @@ describe('upload bodies and SHA-1', () => {
   });
 });
 
-describe('download requests and response headers (§2.22)', () => {
+describe('download requests and response headers', () => {
   it('builds by-id and by-name URLs', () => {
     expect(downloadUrl('https://f002.example/', 'v4', { fileId: '4_z+1' })).toBe(
       'https://f002.example/b2api/v4/b2_download_file_by_id?fileId=4_z%2B1',

@@ -10,7 +10,7 @@ import {
 
 const error = (status: number, code: string) => new B2Error({ status, code, message: code });
 
-describe('decideUploadRetry (§4.3 rule 1)', () => {
+describe('decideUploadRetry', () => {
   it.each([
     [503, 'service_unavailable'],
     [500, 'internal_error'],
@@ -49,7 +49,7 @@ describe('decideUploadRetry (§4.3 rule 1)', () => {
   });
 });
 
-describe('decideCallRetry (§4.3 rules 2 and 3)', () => {
+describe('decideCallRetry', () => {
   it('renews an expired or bad account token once', () => {
     expect(decideCallRetry(error(401, 'expired_auth_token'), false)).toBe('reauthorize');
     expect(decideCallRetry(error(401, 'bad_auth_token'), false)).toBe('reauthorize');

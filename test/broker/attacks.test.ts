@@ -1,5 +1,5 @@
 /**
- * The broker attack corpus (SPEC §7): other users' uploads, forged and expired tokens, oversize,
+ * The broker attack corpus: other users' uploads, forged and expired tokens, oversize,
  * size mismatch, active content, hostile names, no login, too many starts, bad origins. None succeed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -27,7 +27,7 @@ let emulator: Emulator;
 let admin: ReturnType<typeof createB2Client>;
 let bucketId: string;
 const bucketName = 'cli-cors-bucket';
-/** writeBuckets needs an unrestricted key (reference §2: restricted keys can't hold it): the master key. */
+/** writeBuckets needs an unrestricted key (restricted keys can't hold it): the master key. */
 let bucketAdminKey: { applicationKeyId: string; applicationKey: string };
 /** A broker's key: restricted to the bucket, files only. */
 let filesKey: { applicationKeyId: string; applicationKey: string };

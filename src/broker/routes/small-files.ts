@@ -1,7 +1,7 @@
 /**
  * POST /files (proxied small file) and POST /files/target (opt-in direct target). Proxying keeps
- * SPEC §3's promise that a browser never writes outside the name the broker chose: B2's
- * b2_get_upload_url tokens are bucket-wide for 24 h (reference §2.6), so the broker keeps them.
+ * The promise that a browser never writes outside the name the broker chose: B2's
+ * b2_get_upload_url tokens are bucket-wide for 24 h, so the broker keeps them.
  */
 import { decodeB2 } from '../../b2/encoding.js';
 import { refusalFromB2 } from '../b2-errors.js';
@@ -43,7 +43,7 @@ export async function uploadSmallFile(context: BrokerContext, request: Request):
   await takeStart(context, principal);
 
   // Buffered (≤ smallFileMaxSize): B2 needs an exact Content-Length, and a retry on a fresh upload
-  // URL must send the bytes again (reference §4.3 "rewind the body").
+  // URL must send the bytes again (B2 docs: "rewind the body").
   const body = await readBytes(request, cap, () => tooLargeForSmall(cap));
   if (body.byteLength !== size) throw badRequest('the body is shorter than its Content-Length');
   const file = await context.client

@@ -49,7 +49,7 @@ export async function startUpload(context: BrokerContext, request: Request): Pro
 
 /**
  * The client's proposal (or B2's recommendedPartSize) clamped to [minPartSize, maxPartSize] and raised
- * until the file fits in 10,000 parts (reference §3.1).
+ * until the file fits in 10,000 parts.
  */
 function partSize(context: BrokerContext, size: number, proposed: unknown): number {
   const wanted =

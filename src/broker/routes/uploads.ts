@@ -29,7 +29,7 @@ export async function partUrls(
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_TARGETS) {
     throw badRequest(`count must be an integer from 1 to ${MAX_TARGETS}`);
   }
-  // One b2_get_upload_part_url per target: B2 allows one request at a time per URL (reference §3.2).
+  // One b2_get_upload_part_url per target: B2 allows one request at a time per URL.
   const targets = await Promise.all(
     Array.from({ length: count }, () => context.client.getUploadPartUrl({ fileId: uploadId }).catch(fromB2)),
   );
@@ -67,7 +67,7 @@ export async function finish(context: BrokerContext, request: Request, uploadId:
   const problem = sizeProblem(context, claims, parts);
   if (problem) {
     // The parts can't make the file that was declared (and checked against the limits) at start:
-    // drop them so they stop costing storage, and tell the client (SPEC §3).
+    // drop them so they stop costing storage, and tell the client.
     await context.client.cancelLargeFile({ fileId: uploadId }).catch(() => {});
     throw new Refusal(409, 'size_mismatch', problem);
   }

@@ -1,4 +1,4 @@
-/** Bucket operations (reference §2.2–2.5) and the CORS/lifecycle rule checks they need (§3.4). */
+/** Bucket operations and the CORS/lifecycle rule checks they need. */
 import {
   type BucketType,
   type CorsOperation,
@@ -137,7 +137,7 @@ export const createBucket: JsonHandler = (x, p, grant) => {
     lifecycleRules: lifecycleRules(p) ?? [],
     defaultSse: defaultSse(p) ?? null,
     fileLockEnabled: optBool(p, 'fileLockEnabled') ?? false,
-    // Recorded real traffic: a fresh bucket reports revision 2 (reference §1.3).
+    // Recorded real traffic: a fresh bucket reports revision 2.
     revision: 2,
   };
   ctx.store.put('buckets', bucket.bucketId, bucket);
@@ -154,7 +154,7 @@ export const listBuckets: JsonHandler = (x, p, grant) => {
   if (types.includes('all') && types.length > 1) throw badRequest('bucketTypes "all" must be alone');
   let buckets = ctx.store.values('buckets');
   if (grant.key.bucketIds) {
-    // A bucket-restricted key must name one of its buckets (reference §2.3).
+    // A bucket-restricted key must name one of its buckets.
     const named = buckets.find((b) => b.bucketId === bucketId || b.bucketName === bucketName);
     if (!named || !grant.key.bucketIds.includes(named.bucketId))
       throw unauthorized('key is restricted to a bucket');
@@ -203,7 +203,7 @@ export const deleteBucket: JsonHandler = (x, p, grant) => {
   requireCapability(grant, 'deleteBuckets');
   const bucket = bucketOrFail(ctx, reqString(p, 'bucketId'));
   requireBucket(grant, bucket.bucketId);
-  // Only a bucket with no file versions and no unfinished large files can go (reference §2.5).
+  // Only a bucket with no file versions and no unfinished large files can go.
   if (ctx.store.values('files').some((f) => f.bucketId === bucket.bucketId)) {
     throw badRequest('Cannot delete non-empty bucket');
   }

@@ -1,5 +1,5 @@
 /**
- * Downloads by id and by name, GET and HEAD, with Range (reference §2.22). Public buckets need no
+ * Downloads by id and by name, GET and HEAD, with Range. Public buckets need no
  * token; private ones need an account token with readFiles covering bucket and name, or (by name only)
  * a download-authorization token whose bucket and prefix cover the file.
  */
@@ -66,7 +66,7 @@ function authorizeDownload(
     requireAccess(grant, 'readFiles', file.bucketId, file.fileName);
     return;
   }
-  // Download-authorization tokens work by name only, inside their bucket and prefix (reference §2.22).
+  // Download-authorization tokens work by name only, inside their bucket and prefix.
   if (c.kind !== 'download' || !byName)
     throw new B2Failure(401, 'bad_auth_token', 'Invalid authorization token');
   if (c.bucketId !== file.bucketId || !file.fileName.startsWith(c.prefix)) {

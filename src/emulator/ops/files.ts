@@ -1,4 +1,4 @@
-/** File versions: info, hide, delete, copy, download authorization (reference §2.16, §2.19–2.21, §2.23). */
+/** File versions: info, hide, delete, copy, download authorization. */
 import { createHash } from 'node:crypto';
 import { Limits } from '../../b2/wire.js';
 import { requireAccess } from '../auth.js';
@@ -40,7 +40,7 @@ export const hideFile: JsonHandler = (x, p, grant) => {
     throw new B2Failure(400, 'already_hidden', `File already hidden: ${fileName}`);
   const now = ctx.clock.now();
   const seq = ctx.nextSeq();
-  // Hide marker fields exactly as recorded (reference §1.1).
+  // Hide marker fields exactly as recorded.
   const marker: FileRecord = {
     fileId: newFileId(bucket.bucketId, seq, now),
     bucketId: bucket.bucketId,
@@ -88,7 +88,7 @@ export const copyFile: JsonHandler = async (x, p, grant) => {
   const directive = optString(p, 'metadataDirective') ?? 'COPY';
   const contentType = optString(p, 'contentType');
   const info = optStringMap(p, 'fileInfo');
-  // COPY keeps the source's metadata and refuses new metadata; REPLACE needs a content type (§2.16).
+  // COPY keeps the source's metadata and refuses new metadata; REPLACE needs a content type.
   if (directive === 'COPY' && (contentType !== undefined || info !== undefined)) {
     throw badRequest('contentType and fileInfo must not be set when metadataDirective is COPY');
   }
@@ -123,7 +123,7 @@ export const copyFile: JsonHandler = async (x, p, grant) => {
     blobs: [copy.blob],
   };
   ctx.store.put('files', file.fileId, file);
-  // The copy response says "copy"; listings later say "upload" (recorded, reference §1.1).
+  // The copy response says "copy"; listings later say "upload" (recorded).
   return fileShape(ctx.account().accountId, file, grant, x.version, 'copy');
 };
 

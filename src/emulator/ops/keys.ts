@@ -1,4 +1,4 @@
-/** b2_authorize_account and the application-key operations (reference §2.1, §2.24–2.26). */
+/** b2_authorize_account and the application-key operations. */
 import { timingSafeEqual } from 'node:crypto';
 import { ALL_CAPABILITIES, BUCKET_KEY_CAPABILITIES, type Capability, Limits } from '../../b2/wire.js';
 import { requireAccount, requireCapability } from '../auth.js';
@@ -11,14 +11,14 @@ import { optInt, optString, optStringArray, pageSize, reqString } from '../param
 import { authorizeShape, keyShape } from '../shapes.js';
 import type { JsonHandler } from './types.js';
 
-/** Bad credentials: recorded real v2 traffic answers 401 bad_auth_token with a Basic challenge (§2.1). */
+/** Bad credentials: recorded real v2 traffic answers 401 bad_auth_token with a Basic challenge. */
 const badCredentials = () =>
   new B2Failure(401, 'bad_auth_token', '', { 'WWW-Authenticate': 'BASIC realm="authorize_account"' });
 
 function findKey(ctx: EmulatorContext, keyId: string): KeyRecord | undefined {
   const key = ctx.store.get('keys', keyId);
   if (key) return key;
-  // The account id may stand in for the master key's id (reference §1.5).
+  // The account id may stand in for the master key's id.
   if (keyId === ctx.account().accountId) return ctx.store.values('keys').find((k) => k.master);
   return undefined;
 }
@@ -120,7 +120,7 @@ export const listKeys: JsonHandler = (x, p, grant) => {
   const start = optString(p, 'startApplicationKeyId') ?? '';
   const keys = ctx.store
     .values('keys')
-    // Multi-bucket keys are invisible to v1–v3 list calls (reference §0.1).
+    // Multi-bucket keys are invisible to v1–v3 list calls.
     .filter(
       (k) =>
         !k.master && k.applicationKeyId >= start && (x.version === 'v4' || (k.bucketIds?.length ?? 0) <= 1),

@@ -1,4 +1,4 @@
-/** Large files: start, list parts, list unfinished, finish, cancel, copy part (reference §2.8–2.15). */
+/** Large files: start, list parts, list unfinished, finish, cancel, copy part. */
 import { Limits } from '../../b2/wire.js';
 import { requireAccess } from '../auth.js';
 import { readBlobs, storeCopy } from '../content.js';
@@ -125,7 +125,7 @@ export const finishLargeFile: JsonHandler = (x, p, grant) => {
   const stored = ctx.store.partsOf(file.fileId);
   const parts: PartRecord[] = [];
   // Parts must be 1..n with no gaps, match the array one for one, and all but the last be at least
-  // absoluteMinimumPartSize (reference §2.13).
+  // absoluteMinimumPartSize.
   sha1s.forEach((sha1, i) => {
     const part = stored.get(i + 1);
     if (!part) throw new B2Failure(400, 'missing_part', `Part number ${i + 1} has not been uploaded`);

@@ -1,5 +1,5 @@
 /**
- * b2_list_file_names and b2_list_file_versions (reference §2.17–2.18): UTF-8 byte order of names,
+ * b2_list_file_names and b2_list_file_versions: UTF-8 byte order of names,
  * versions of one name newest first, `delimiter` folders, and next-page markers that name the next
  * item actually present, so resuming from them never skips or repeats anything.
  */

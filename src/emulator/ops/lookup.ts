@@ -1,7 +1,7 @@
 /**
  * Looking records up the way every operation needs them, failing with B2's codes: unknown bucket
  * `400 bad_bucket_id`, unknown unfinished file `400 bad_request "Invalid fileId"`, unknown file
- * `404 not_found` (reference §2).
+ * `404 not_found`.
  */
 import { type Grant, requireAccess } from '../auth.js';
 import type { EmulatorContext } from '../context.js';
@@ -26,14 +26,14 @@ export function unfinishedOrFail(ctx: EmulatorContext, fileId: string): FileReco
   return file;
 }
 
-/** A key with a name prefix may only list inside it (reference §2.17). */
+/** A key with a name prefix may only list inside it. */
 export function requireListPrefix(grant: Grant, prefix: string): void {
   const keyPrefix = grant.key.namePrefix;
   if (keyPrefix && !prefix.startsWith(keyPrefix))
     throw unauthorized(`key is restricted to names starting with ${keyPrefix}`);
 }
 
-/** Looks a file id up: malformed → 400 bad_request, unknown → 404 not_found (reference §2.19). */
+/** Looks a file id up: malformed → 400 bad_request, unknown → 404 not_found. */
 export function fileOrFail(ctx: EmulatorContext, fileId: string): FileRecord {
   if (seqOfFileId(fileId) === undefined) throw badRequest(`Invalid fileId: ${fileId}`);
   const file = ctx.store.get('files', fileId);
@@ -41,7 +41,7 @@ export function fileOrFail(ctx: EmulatorContext, fileId: string): FileRecord {
   return file;
 }
 
-/** A copy source: an uploaded version the key may read (private buckets need readFiles, §2.15). */
+/** A copy source: an uploaded version the key may read (private buckets need readFiles). */
 export function readableSource(ctx: EmulatorContext, grant: Grant, fileId: string): FileRecord {
   const source = fileOrFail(ctx, fileId);
   if (source.action !== 'upload') throw badRequest(`Invalid source fileId: ${fileId}`);

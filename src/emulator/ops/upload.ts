@@ -1,5 +1,5 @@
 /**
- * Upload URLs and the two data endpoints, b2_upload_file and b2_upload_part (reference §2.6–2.10).
+ * Upload URLs and the two data endpoints, b2_upload_file and b2_upload_part.
  * The upload token carries the key it came from, so that key's bucket and name-prefix restrictions are
  * enforced on the upload itself, and only one request may use a token at a time (400 auth_token_limit).
  */
@@ -139,7 +139,7 @@ export async function uploadFile(x: Exchange, bucketId: string, urlId: string): 
       contentMd5: body.contentMd5,
       contentType,
       fileInfo,
-      // Recorded file timestamps are whole seconds (reference §0.3).
+      // Recorded file timestamps are whole seconds.
       uploadTimestamp: Math.floor(now / 1000) * 1000,
       seq,
       sse,
@@ -180,7 +180,7 @@ export async function uploadPart(x: Exchange, fileId: string, urlId: string): Pr
       uploadTimestamp: ctx.clock.now(),
       blob: body.blob,
     };
-    // Uploading a part number again replaces it (reference §2.10).
+    // Uploading a part number again replaces it.
     const old = ctx.store.get('parts', partKey(fileId, partNumber));
     ctx.store.put('parts', partKey(fileId, partNumber), part);
     if (old) ctx.blobs.delete(old.blob.blobId);
