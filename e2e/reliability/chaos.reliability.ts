@@ -9,7 +9,7 @@ import { mkdtemp, open, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { mulberry32 } from '../../src/emulator/faults.js';
+import { mulberry32 } from '../../src/emulator/faults/random.js';
 import { expect, test } from '../harness/fixtures.js';
 import { launchOnProfile, type ProfileBrowser } from './browser-process.js';
 import { MiB, storedSha1, unfinishedCount, writeDeterministicFile } from './common.js';

@@ -14,7 +14,7 @@ import { createB2Client } from '../../src/b2/client.js';
 import { browserUploadCorsRule } from '../../src/broker/bucket-cors.js';
 import { type Broker, type BrokerOptions, createBroker } from '../../src/broker/index.js';
 import { type ServedBroker, serveBroker } from '../../src/broker/node.js';
-import { mulberry32 } from '../../src/emulator/faults.js';
+import { mulberry32 } from '../../src/emulator/faults/random.js';
 import { createEmulatorServer, type EmulatorServer } from '../../src/emulator/index.js';
 
 /** One request the emulator received, as the wrapper saw it. */

@@ -2,7 +2,7 @@
 import type { BlobStore } from './blobs.js';
 import type { Clock } from './clock.js';
 import type { Counters } from './counters.js';
-import type { FaultInjector } from './faults.js';
+import type { FaultInjector } from './faults/injector.js';
 import type { HashPool } from './hash-pool.js';
 import type { AccountRecord } from './model.js';
 import type { MetaStore } from './store.js';

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorContext } from './context.js';
-import { isFaultConfigError } from './faults.js';
+import { isFaultConfigError } from './faults/config.js';
 
 export interface ControlHooks {
   expireAccountTokens(): void;

@@ -2,7 +2,7 @@
  * Per-endpoint request and byte counters that tests read, e.g. "bytes re-sent after a reload"
  * or "no upload token was used twice at once" (the 400 auth_token_limit B2 returns).
  */
-import type { EndpointName } from './faults.js';
+import type { EndpointName } from './faults/endpoints.js';
 
 /** What one endpoint (or all of them, in `totals`) has seen since the last reset. */
 export interface EndpointCounts {

@@ -7,7 +7,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiVersion } from '../b2/wire.js';
 import type { EmulatorContext } from './context.js';
 import { B2Failure, badRequest } from './errors.js';
-import type { EndpointName, Fault } from './faults.js';
+import type { EndpointName } from './faults/endpoints.js';
+import type { Fault } from './faults/kinds.js';
 
 /** Thrown inside a handler when the connection is gone (client abort or an injected reset). */
 export class ConnectionGone extends Error {

@@ -10,7 +10,7 @@ import { createDiskBlobStore, createMemoryBlobStore } from './blobs.js';
 import { type Clock, createClock } from './clock.js';
 import type { EmulatorContext } from './context.js';
 import { type Counters, createCounters } from './counters.js';
-import { createFaultInjector, type FaultInjector } from './faults.js';
+import { createFaultInjector, type FaultInjector } from './faults/injector.js';
 import { createHashPool } from './hash-pool.js';
 import { newAccountId, newKeySecret, randomHex } from './ids.js';
 import type { AccountRecord, KeyRecord } from './model.js';
@@ -20,7 +20,10 @@ import { createTokens } from './tokens.js';
 
 export type { Clock } from './clock.js';
 export type { Counters, CountersSnapshot, EndpointCounts } from './counters.js';
-export type { EndpointName, Fault, FaultConfig, FaultInjector, FaultRule, FaultSchedule } from './faults.js';
+export type { FaultConfig, FaultRule, FaultSchedule } from './faults/config.js';
+export type { EndpointName } from './faults/endpoints.js';
+export type { FaultInjector } from './faults/injector.js';
+export type { Fault } from './faults/kinds.js';
 export type { NodeHandler } from './server.js';
 export { createClock, createCounters, createFaultInjector };
 

@@ -1,6 +1,6 @@
 /** URL → what the request is: api, upload, download or control. */
 import type { ApiVersion, JsonOperation } from '../b2/wire.js';
-import type { EndpointName } from './faults.js';
+import type { EndpointName } from './faults/endpoints.js';
 
 export type Route =
   | { kind: 'authorize'; version: ApiVersion }

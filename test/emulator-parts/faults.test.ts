@@ -1,15 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createClock } from '../../src/emulator/clock.js';
-import {
-  createFaultInjector,
-  ENDPOINT_NAMES,
-  type EndpointName,
-  type Fault,
-  type FaultInjector,
-  faultFromShorthand,
-  isFaultConfigError,
-  mulberry32,
-} from '../../src/emulator/faults.js';
+import { isFaultConfigError } from '../../src/emulator/faults/config.js';
+import { ENDPOINT_NAMES, type EndpointName } from '../../src/emulator/faults/endpoints.js';
+import { createFaultInjector, type FaultInjector } from '../../src/emulator/faults/injector.js';
+import { type Fault, faultFromShorthand } from '../../src/emulator/faults/kinds.js';
+import { mulberry32 } from '../../src/emulator/faults/random.js';
 
 const none = {};
 

@@ -14,7 +14,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { baseSeed, figure, isLong, writeFigures } from '../../e2e/reliability/figures.js';
 import { createB2Client } from '../../src/b2/client.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
-import { ENDPOINT_NAMES, mulberry32 } from '../../src/emulator/faults.js';
+import { ENDPOINT_NAMES } from '../../src/emulator/faults/endpoints.js';
+import { mulberry32 } from '../../src/emulator/faults/random.js';
 
 /**
  * How long to fuzz: B2UP_FUZZ_MS, else 600 s for the long run, 60 s under `npm run test:reliability`
