@@ -5,7 +5,7 @@ import { brokerCall, pausable, type RunContext, toUploadError } from './context.
 import { UploadError } from './errors.js';
 import { fingerprint } from './fingerprint.js';
 import { sendPart, sendPartHashing } from './part-sender.js';
-import { type PartPlan, partRange, planParts } from './plan.js';
+import { type PartPlan, partPlan, partRange, proposePartSize } from '../protocol.js';
 import { ProgressTracker } from './progress.js';
 import type { ResumeRecord } from './resume-store.js';
 import { TargetPool } from './target-pool.js';
@@ -106,11 +106,7 @@ async function tryResume(
     }
     throw error;
   }
-  const plan: PartPlan = {
-    size: file.size,
-    partSize: record.partSize,
-    count: Math.ceil(file.size / record.partSize),
-  };
+  const plan = partPlan(file.size, record.partSize);
   const done = await matchStoredParts(context, plan, stored);
   if (done === 'changed') {
     if (context.settings.onFileChanged === 'fail') {
@@ -136,11 +132,7 @@ async function finishedMeanwhile(
   record: ResumeRecord,
 ): Promise<UploadResult | undefined> {
   const { deps, file } = context;
-  const plan: PartPlan = {
-    size: file.size,
-    partSize: record.partSize,
-    count: Math.ceil(file.size / record.partSize),
-  };
+  const plan = partPlan(file.size, record.partSize);
   const recorded = new Map(record.parts.map((part) => [part.n, part.sha1]));
   if (record.size !== file.size || recorded.size !== plan.count) return undefined;
   const partSha1Array = Array.from({ length: plan.count }, (_, i) => recorded.get(i + 1) ?? '');
@@ -181,7 +173,6 @@ async function matchStoredParts(
 async function start(context: RunContext, key: string): Promise<Prepared> {
   const { deps, file, settings } = context;
   const config = await brokerCall(context, (signal) => deps.brokerConfig(signal));
-  const proposed = planParts(file.size, settings.partSize, config);
   const info = { ...context.info };
   if (settings.wholeFileSha1) {
     // B2 takes large_file_sha1 only at start, so the whole file is hashed first.
@@ -198,13 +189,13 @@ async function start(context: RunContext, key: string): Promise<Prepared> {
         size: file.size,
         contentType: context.contentType,
         lastModified: context.lastModified,
-        partSize: proposed.partSize,
+        partSize: proposePartSize(file.size, settings.partSize, config),
         info,
       },
       signal,
     ),
   );
-  const plan = planParts(file.size, started.partSize, { ...config, minPartSize: started.partSize });
+  const plan = partPlan(file.size, started.partSize);
   const now = deps.now();
   const record: ResumeRecord = {
     v: 1,

@@ -1,33 +1,45 @@
 import { describe, expect, it } from 'vitest';
-import { partRange, planParts } from '../../src/upload/plan.js';
+import { clampPartSize, partPlan, partRange, proposePartSize, type PartLimits } from '../../src/protocol.js';
 import { ProgressTracker } from '../../src/upload/progress.js';
 
 const b2 = { minPartSize: 5_000_000, maxPartSize: 5_000_000_000, maxParts: 10_000 };
 
 describe('part plan', () => {
   it('clamps the requested size to B2 limits', () => {
-    expect(planParts(100_000_000, 1_000, b2).partSize).toBe(5_000_000);
-    expect(planParts(100_000_000_000, 10_000_000_000, b2).partSize).toBe(5_000_000_000);
+    expect(clampPartSize(100_000_000, 1_000, b2)).toBe(5_000_000);
+    expect(clampPartSize(100_000_000_000, 10_000_000_000, b2)).toBe(5_000_000_000);
   });
 
   it('raises the part size so the file fits in 10,000 parts', () => {
     const size = 10 * 1024 ** 4; // 10 TiB
-    const plan = planParts(size, 16 * 1024 ** 2, b2);
+    const plan = partPlan(size, proposePartSize(size, 16 * 1024 ** 2, b2));
     expect(plan.count).toBeLessThanOrEqual(10_000);
     expect(plan.partSize * plan.count).toBeGreaterThanOrEqual(size);
   });
 
   it('splits a file that would fit in one part into two when both can meet the minimum', () => {
-    expect(planParts(12_000_000, 16_000_000, b2)).toEqual({
+    expect(partPlan(12_000_000, proposePartSize(12_000_000, 16_000_000, b2))).toEqual({
       size: 12_000_000,
       partSize: 6_000_000,
       count: 2,
     });
-    expect(planParts(7_000_000, 16_000_000, b2).count).toBe(1);
+    expect(partPlan(7_000_000, proposePartSize(7_000_000, 16_000_000, b2)).count).toBe(1);
+  });
+
+  it("passes the client's proposal through the broker's clamp unchanged", () => {
+    const limits: PartLimits[] = [b2, { minPartSize: 1000, maxPartSize: 10_000, maxParts: 100 }];
+    for (const limit of limits) {
+      for (const size of [1, 999, 1000, 2000, 12_345, 999_999, 12_000_000, 10 * 1024 ** 4]) {
+        for (const wanted of [1, 1000, 16 * 1024 ** 2, 10_000_000_000]) {
+          const proposed = proposePartSize(size, wanted, limit);
+          expect(clampPartSize(size, proposed, limit)).toBe(proposed);
+        }
+      }
+    }
   });
 
   it('covers every byte exactly once, last part short', () => {
-    const plan = planParts(10_500, 1000, { minPartSize: 1000, maxPartSize: 10_000, maxParts: 100 });
+    const plan = partPlan(10_500, 1000);
     expect(plan.count).toBe(11);
     let next = 0;
     for (let n = 1; n <= plan.count; n++) {

@@ -1,5 +1,6 @@
 /** POST /uploads: start a large file (docs/broker-protocol.md#post-uploads). */
 import { Limits } from '../../b2/wire.js';
+import { clampPartSize } from '../../protocol.js';
 import { refusalFromB2 } from '../b2-errors.js';
 import { normaliseContentType } from '../content-types.js';
 import { authenticate, type BrokerContext, checkSizeAndType, chooseName, takeStart } from '../context.js';
@@ -47,15 +48,15 @@ export async function startUpload(context: BrokerContext, request: Request): Pro
   return json({ uploadId, token, fileName, partSize: partSize(context, size, body.partSize), expiresAt });
 }
 
-/**
- * The client's proposal (or B2's recommendedPartSize) clamped to [minPartSize, maxPartSize] and raised
- * until the file fits in 10,000 parts.
- */
+/** The client's proposal (or B2's recommendedPartSize), made valid by the plan rules both sides share. */
 function partSize(context: BrokerContext, size: number, proposed: unknown): number {
   const wanted =
     typeof proposed === 'number' && Number.isSafeInteger(proposed) && proposed > 0
       ? proposed
       : context.target.recommendedPartSize;
-  const clamped = Math.min(Math.max(wanted, context.target.minPartSize), Limits.maxPartSize);
-  return Math.max(clamped, Math.ceil(size / Limits.maxParts));
+  return clampPartSize(size, wanted, {
+    minPartSize: context.target.minPartSize,
+    maxPartSize: Limits.maxPartSize,
+    maxParts: Limits.maxParts,
+  });
 }
