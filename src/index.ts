@@ -31,7 +31,9 @@ export {
 export type { Upload, UploadFileOptions, UploadSnapshot, UploadState } from './upload/upload.js';
 export {
   createUploader,
+  type FileChangedPolicy,
   type PendingUpload,
   type Uploader,
   type UploaderOptions,
+  type UploaderRetryOptions,
 } from './upload/uploader.js';

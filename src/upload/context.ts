@@ -1,6 +1,5 @@
 import type { B2Error } from '../b2/errors.js';
 import { isB2Error } from '../b2/errors.js';
-import type { ResolvedRetryOptions } from '../b2/retry.js';
 import {
   type BrokerClient,
   type BrokerConfig,
@@ -11,6 +10,7 @@ import {
 import { UploadError, type UploadErrorCode } from './errors.js';
 import type { Connectivity, PauseGate } from './gates.js';
 import type { Hasher } from './hasher.js';
+import type { RunSettings } from './options.js';
 import type { ProgressTracker } from './progress.js';
 import type { ResumeStore } from './resume-store.js';
 import type { TabLock } from './tab-lock.js';
@@ -34,17 +34,7 @@ export interface UploadDeps {
   now: () => number;
 }
 
-export interface RunSettings {
-  concurrency: number;
-  partSize: number;
-  wholeFileSha1: boolean;
-  onFileChanged: 'restart' | 'fail';
-  /** How long a resume record is kept, in ms. */
-  resumeTtlMs: number;
-  /** A part request with no progress for this long is abandoned and retried on a fresh URL. */
-  stallTimeoutMs: number;
-  retry: ResolvedRetryOptions;
-}
+export type { RunSettings } from './options.js';
 
 export type UploadState =
   | 'preparing'

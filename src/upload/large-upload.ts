@@ -109,7 +109,7 @@ async function tryResume(
   const plan = partPlan(file.size, record.partSize);
   const done = await matchStoredParts(context, plan, stored);
   if (done === 'changed') {
-    if (context.settings.onFileChanged === 'fail') {
+    if (context.settings.ifFileChanged === 'fail') {
       throw new UploadError('file_changed', 'The file differs from the upload being resumed.');
     }
     // Start over: the old large file can't be finished with these bytes, so cancel it in B2.

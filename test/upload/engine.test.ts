@@ -32,10 +32,10 @@ function setup(
       partSize: 1000,
       resume: store,
       hasher: createInlineHasher({ chunkSize: 256 }),
-      retry: instantRetry,
       ...options,
     },
     overrides,
+    instantRetry,
   );
   return { fake, store, uploader };
 }
@@ -56,7 +56,6 @@ describe('upload engine', () => {
         partSize: 1000,
         resume: createMemoryResumeStore(),
         hasher: { sha1: (blob, options) => (hashed.push(blob.size), inline.sha1(blob, options)), close() {} },
-        retry: instantRetry,
       },
       {
         send: fake.send,
@@ -64,6 +63,7 @@ describe('upload engine', () => {
         tabLock: noTabLock,
         connectivity: { isOnline: () => true, whenOnline: async () => {} },
       },
+      instantRetry,
     );
     fake.fail({ status: 503, code: 'service_unavailable' });
     const bytes = randomBytes(10_500);
@@ -190,7 +190,7 @@ describe('upload engine', () => {
     const changed = Buffer.from(original);
     changed[70_000] = (changed[70_000]! + 1) % 256;
 
-    const failing = setup(fake, store, { onFileChanged: 'fail' }).uploader.upload(file(changed));
+    const failing = setup(fake, store, { ifFileChanged: 'fail' }).uploader.upload(file(changed));
     const error = await failing.done.catch((e) => e);
     expect(error.code).toBe('file_changed');
     expect(fake.uploads.get(oldId)!.state).toBe('open');

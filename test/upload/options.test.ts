@@ -1,0 +1,81 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { sleep } from '../../src/b2/retry.js';
+import { resolveUploaderOptions, UPLOADER_DEFAULTS, type UploaderOptions } from '../../src/upload/options.js';
+import { createUploader } from '../../src/upload/uploader.js';
+import { createFakeB2 } from './fake-b2.js';
+
+const timing = { sleep, random: Math.random };
+const broker = createFakeB2().broker;
+
+describe('uploader options', () => {
+  const bad: [string, Partial<UploaderOptions> | Record<string, unknown>][] = [
+    ['broker', { broker: '' }],
+    ['broker', { broker: {} }],
+    ['concurrency', { concurrency: Number.NaN }],
+    ['concurrency', { concurrency: 0 }],
+    ['concurrency', { concurrency: 2.5 }],
+    ['partSize', { partSize: -1 }],
+    ['partSize', { partSize: Number.POSITIVE_INFINITY }],
+    ['resume', { resume: 'yes' }],
+    ['wholeFileSha1', { wholeFileSha1: 1 }],
+    ['ifFileChanged', { ifFileChanged: 'retry' }],
+    ['onFileChanged', { onFileChanged: 'ignore' }],
+    ['onFileChanged', { ifFileChanged: 'fail', onFileChanged: 'restart' }],
+    ['resumeTtlMs', { resumeTtlMs: 0 }],
+    ['stallTimeoutMs', { stallTimeoutMs: Number.NaN }],
+    ['stallTimeoutMs', { stallTimeoutMs: Number.POSITIVE_INFINITY }],
+    ['retry', { retry: 3 }],
+    ['retry.maxAttempts', { retry: { maxAttempts: 0 } }],
+    ['retry.uploadAttempts', { retry: { uploadAttempts: Number.NaN } }],
+    ['retry.initialDelayMs', { retry: { initialDelayMs: -1 } }],
+    ['retry.multiplier', { retry: { multiplier: 0.5 } }],
+    ['retry.maxDelayMs', { retry: { maxDelayMs: Number.NaN } }],
+    ['hasher', { hasher: { sha1: 'no' } }],
+  ];
+  it.each(bad)('createUploader throws a TypeError naming %s', (name, options) => {
+    const create = () => createUploader({ broker, ...options } as UploaderOptions);
+    expect(create).toThrow(TypeError);
+    expect(create).toThrow(new RegExp(`^${name.replace('.', '\\.')} `));
+  });
+
+  it('fills every default once', () => {
+    const { settings } = resolveUploaderOptions({ broker }, timing);
+    expect(settings).toEqual({ ...UPLOADER_DEFAULTS, retry: { ...UPLOADER_DEFAULTS.retry, ...timing } });
+  });
+
+  it('still reads the deprecated onFileChanged', () => {
+    expect(resolveUploaderOptions({ broker, onFileChanged: 'fail' }, timing).settings.ifFileChanged).toBe('fail');
+    expect(resolveUploaderOptions({ broker, ifFileChanged: 'fail' }, timing).settings.ifFileChanged).toBe('fail');
+  });
+
+  it('keeps the retry timing hooks out of the public options', () => {
+    const options = { broker, retry: { sleep: () => Promise.reject(new Error('used')), random: () => 2 } };
+    const { settings } = resolveUploaderOptions(options as UploaderOptions, timing);
+    expect(settings.retry.sleep).toBe(sleep);
+    expect(settings.retry.random).toBe(Math.random);
+  });
+});
+
+describe('retry.maxAttempts', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it.each([1, 2])('bounds the attempts of one broker call (%i)', async (maxAttempts) => {
+    let calls = 0;
+    vi.stubGlobal('fetch', async () => {
+      calls += 1;
+      return new Response('{"code":"b2_error","message":"boom"}', {
+        status: 500,
+        headers: { 'content-type': 'application/json' },
+      });
+    });
+    const uploader = createUploader({
+      broker: 'http://127.0.0.1:9/b2up',
+      resume: false,
+      retry: { maxAttempts, initialDelayMs: 0 },
+    });
+    const failure = await uploader.upload(new Blob(['x'])).done.catch((error: unknown) => error);
+    uploader.close();
+    expect(failure).toMatchObject({ name: 'UploadError', status: 500 });
+    expect(calls).toBe(maxAttempts);
+  });
+});
