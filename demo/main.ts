@@ -21,8 +21,11 @@ element.uploader = createUploader({
   ...(partSize ? { partSize } : {}),
 });
 
-mountReactPanel(document.querySelector('#react-root')!, { partSize, onComplete: refreshBucket });
-mountVuePanel(document.querySelector('#vue-root')!, { partSize, onComplete: refreshBucket });
+mountReactPanel(document.querySelector('#react-root')!, { partSize, onComplete: () => void refreshBucket() });
+mountVuePanel(document.querySelector('#vue-root')!, {
+  partSize,
+  onComplete: () => void refreshBucket(),
+});
 
 const events = document.querySelector('#events')!;
 for (const type of ['upload-start', 'upload-complete', 'upload-error'] as const) {

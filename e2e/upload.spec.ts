@@ -34,10 +34,10 @@ function finished(page: Page, id: string): Promise<Snapshot> {
 }
 
 function untilPartsDone(page: Page, id: string, parts: number): Promise<unknown> {
-  return page.waitForFunction(
-    ([uploadId, n]) => window.b2upTest.uploads.snapshot(uploadId as string).partsDone >= (n as number),
-    [id, parts] as const,
-  );
+  return page.waitForFunction(([uploadId, n]) => window.b2upTest.uploads.snapshot(uploadId).partsDone >= n, [
+    id,
+    parts,
+  ] as const);
 }
 
 test('a small file goes through the broker in one verified request', async ({ page, openStack, stack }) => {

@@ -85,7 +85,7 @@ export async function sampleMemory(browser: Browser, page: Page, everyMs = 100) 
   peak.peakRss = peak.baseRss;
   peak.peakHeap = peak.baseHeap;
   let busy = false;
-  const timer = setInterval(async () => {
+  const sample = async () => {
     if (busy) return;
     busy = true;
     try {
@@ -97,7 +97,8 @@ export async function sampleMemory(browser: Browser, page: Page, everyMs = 100) 
     } finally {
       busy = false;
     }
-  }, everyMs);
+  };
+  const timer = setInterval(() => void sample(), everyMs);
   return {
     async stop(): Promise<MemoryPeak> {
       clearInterval(timer);

@@ -93,14 +93,14 @@ export async function startStack(options: StackOptions): Promise<ReliabilityStac
     };
     // Headers given to writeHead() never reach getHeader(), so read them on the way out.
     const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => typeof res;
-    res.writeHead = ((...args: unknown[]) => {
+    res.writeHead = (...args: unknown[]) => {
       const headers = args.find((a) => typeof a === 'object' && a !== null) as
         Record<string, unknown> | undefined;
       for (const [name, value] of Object.entries(headers ?? {})) {
         if (name.toLowerCase() === 'retry-after') entry.retryAfter = Number(value);
       }
       return writeHead(...args);
-    }) as typeof res.writeHead;
+    };
     res.once('finish', end);
     res.once('close', end);
     if (partDelay > 0 && entry.endpoint === 'b2_upload_part' && entry.method === 'POST') {

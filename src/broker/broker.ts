@@ -93,7 +93,7 @@ export function createBroker(userOptions: BrokerOptions): Broker {
 
 function b2Client(b2: BrokerB2Key | BrokerB2Client): B2Client {
   if ('client' in b2 && b2.client) return b2.client;
-  const key = b2 as BrokerB2Key;
+  const key = b2;
   return createB2Client({
     applicationKeyId: key.applicationKeyId,
     applicationKey: key.applicationKey,

@@ -33,7 +33,8 @@ export function toNodeListener(broker: Broker): (req: IncomingMessage, res: Serv
 export async function serveBroker(broker: Broker, options: ServeBrokerOptions = {}): Promise<ServedBroker> {
   if (options.waitForReady ?? true) await broker.ready();
   // No request timeout: a small file arriving over a slow link must not be cut by Node's default.
-  const server = createServer({ requestTimeout: 0 }, toNodeListener(broker));
+  const listener = toNodeListener(broker);
+  const server = createServer({ requestTimeout: 0 }, (req, res) => void listener(req, res));
   const hostname = options.hostname ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

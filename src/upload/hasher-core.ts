@@ -205,7 +205,7 @@ async function fill(
   let length = 0;
   while (length < want) {
     const { value, done } = await reader.read(new Uint8Array(buffer, length, want - length));
-    if (value) buffer = value.buffer as ArrayBuffer;
+    if (value) buffer = value.buffer;
     if (done || !value) return { buffer, length, done: true };
     length += value.byteLength;
   }

@@ -338,8 +338,8 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
       if (!deps.sendHashed) {
         // This slot's own part is queued at the hasher before the look-ahead ones: else the first
         // part waited behind `concurrency` others and sending started late.
-        hashOf(n);
-        for (const next of queue.slice(0, settings.concurrency)) hashOf(next);
+        void hashOf(n);
+        for (const next of queue.slice(0, settings.concurrency)) void hashOf(next);
         sha1 = await pausable(context, () =>
           hashOf(n).catch((error) => {
             hashes.delete(n);

@@ -155,7 +155,7 @@ async function sendWithFetch(request: SendRequest): Promise<SendResponse> {
       headers: length === undefined ? request.headers : { ...request.headers, 'content-length': length },
       ...body,
       signal: request.signal ?? null,
-    } as RequestInit);
+    });
   } catch (error) {
     if (request.signal?.aborted) throw noAnswer('aborted', 'request aborted');
     throw noAnswer('network_error', `network error: ${(error as Error).message}`);

@@ -120,7 +120,7 @@ describe('createAuthSession', () => {
     expect(calls).toBe(1);
     expect(first.map((a) => a.authorizationToken)).toEqual(['t1', 't1', 't1']);
 
-    const stale = first[0]!;
+    const stale = first[0];
     const renewed = await Promise.all([session.renew(stale), session.renew(stale), session.renew(stale)]);
     expect(calls).toBe(2);
     expect(renewed.map((a) => a.authorizationToken)).toEqual(['t2', 't2', 't2']);

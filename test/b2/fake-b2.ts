@@ -53,7 +53,7 @@ export async function startFakeB2(): Promise<FakeB2> {
       }),
   };
 
-  const server = createServer(async (req, res) => {
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', fake.url);
     fake.requests.push({
       method: req.method ?? '',
@@ -91,7 +91,8 @@ export async function startFakeB2(): Promise<FakeB2> {
       });
     }
     return sendJson(res, 200, { op, echo: body });
-  });
+  };
+  const server = createServer((req, res) => void handle(req, res));
 
   function authorize(res: ServerResponse) {
     authorizations++;

@@ -82,7 +82,7 @@ describe('b2up emulator (in-process, real emulator)', () => {
       const first = await startInProcess(keyArgs);
       const auth = await authorize(first.credentials);
       const token = auth.body.authorizationToken as string;
-      const created = await fetch(`${auth.body.apiUrl}/b2api/v2/b2_create_bucket`, {
+      const created = await fetch(`${String(auth.body.apiUrl)}/b2api/v2/b2_create_bucket`, {
         method: 'POST',
         headers: { Authorization: token, 'Content-Type': 'application/json' },
         body: JSON.stringify({
@@ -96,7 +96,7 @@ describe('b2up emulator (in-process, real emulator)', () => {
 
       const second = await startInProcess(keyArgs);
       const auth2 = await authorize(second.credentials);
-      const listed = await fetch(`${auth2.body.apiUrl}/b2api/v2/b2_list_buckets`, {
+      const listed = await fetch(`${String(auth2.body.apiUrl)}/b2api/v2/b2_list_buckets`, {
         method: 'POST',
         headers: {
           Authorization: auth2.body.authorizationToken as string,

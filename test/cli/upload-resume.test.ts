@@ -110,10 +110,10 @@ function run(onStderr?: (text: string, child: ChildProcess) => void): Promise<Fi
   const child = spawn(process.execPath, uploadArgs(), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (chunk) => {
+  child.stdout.on('data', (chunk) => {
     stdout += chunk;
   });
-  child.stderr!.on('data', (chunk) => {
+  child.stderr.on('data', (chunk) => {
     stderr += chunk;
     onStderr?.(stderr, child);
   });

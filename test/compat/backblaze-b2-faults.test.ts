@@ -34,7 +34,7 @@ async function outcome(call: Promise<AxiosResponse>): Promise<string> {
     return String((await call).status);
   } catch (error) {
     const e = error as { response?: AxiosResponse; code?: string };
-    if (e.response) return `${e.response.status} ${e.response.data.code}`;
+    if (e.response) return `${e.response.status} ${String(e.response.data.code)}`;
     return `socket ${e.code}`;
   }
 }

@@ -232,6 +232,11 @@ function safeEncodeUri(name: string, encode: (value: string) => string = encodeU
   }
 }
 
+/** A picked value as a query-string value: strings as they are, anything else as JSON. */
+function asText(value: unknown): string {
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
+}
+
 function deepJson(depth: number): string {
   return `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 }
@@ -351,7 +356,7 @@ function buildRequest(
       headers.Authorization = t.apiToken;
       req = {
         method: pick(['GET', 'HEAD', 'POST']),
-        path: `/b2api/${version}/b2_download_file_by_id?fileId=${safeEncodeUri(String(pick([t.someFileId, t.largeFileId, ...NASTY])), encodeURIComponent)}`,
+        path: `/b2api/${version}/b2_download_file_by_id?fileId=${safeEncodeUri(asText(pick([t.someFileId, t.largeFileId, ...NASTY])), encodeURIComponent)}`,
         headers,
       };
       break;
