@@ -33,7 +33,7 @@ describe('uploader options', () => {
     ['hasher', { hasher: { sha1: 'no' } }],
   ];
   it.each(bad)('createUploader throws a TypeError naming %s', (name, options) => {
-    const create = () => createUploader({ broker, ...options } as UploaderOptions);
+    const create = () => createUploader({ broker, ...options });
     expect(create).toThrow(TypeError);
     expect(create).toThrow(new RegExp(`^${name.replace('.', '\\.')} `));
   });
