@@ -95,7 +95,10 @@ export interface ResolvedUploaderOptions {
 }
 
 /** Checks every option and fills in the defaults; throws a TypeError naming the first bad option. */
-export function resolveUploaderOptions(options: UploaderOptions, timing: RetryTiming): ResolvedUploaderOptions {
+export function resolveUploaderOptions(
+  options: UploaderOptions,
+  timing: RetryTiming,
+): ResolvedUploaderOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('createUploader needs an options object with at least `broker`');
   }
@@ -129,7 +132,9 @@ export function resolveUploaderOptions(options: UploaderOptions, timing: RetryTi
 function fileChangedPolicy(options: UploaderOptions): FileChangedPolicy {
   const { ifFileChanged, onFileChanged } = options;
   if (ifFileChanged !== undefined && onFileChanged !== undefined && ifFileChanged !== onFileChanged) {
-    throw new TypeError('onFileChanged (the old name of ifFileChanged) disagrees with ifFileChanged: set ifFileChanged only');
+    throw new TypeError(
+      'onFileChanged (the old name of ifFileChanged) disagrees with ifFileChanged: set ifFileChanged only',
+    );
   }
   const policy = ifFileChanged ?? onFileChanged ?? UPLOADER_DEFAULTS.ifFileChanged;
   const name = ifFileChanged === undefined && onFileChanged !== undefined ? 'onFileChanged' : 'ifFileChanged';

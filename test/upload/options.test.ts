@@ -44,8 +44,12 @@ describe('uploader options', () => {
   });
 
   it('still reads the deprecated onFileChanged', () => {
-    expect(resolveUploaderOptions({ broker, onFileChanged: 'fail' }, timing).settings.ifFileChanged).toBe('fail');
-    expect(resolveUploaderOptions({ broker, ifFileChanged: 'fail' }, timing).settings.ifFileChanged).toBe('fail');
+    expect(resolveUploaderOptions({ broker, onFileChanged: 'fail' }, timing).settings.ifFileChanged).toBe(
+      'fail',
+    );
+    expect(resolveUploaderOptions({ broker, ifFileChanged: 'fail' }, timing).settings.ifFileChanged).toBe(
+      'fail',
+    );
   });
 
   it('keeps the retry timing hooks out of the public options', () => {
