@@ -71,7 +71,7 @@ export default tseslint.config(
   },
   {
     // Runs anywhere fetch does: browsers, Node, edge runtimes.
-    files: ['src/b2/**', 'src/protocol.ts'],
+    files: ['src/b2/**', 'src/protocol.ts', 'src/error-name.ts'],
     rules: {
       'no-restricted-globals': ['error', ...nodeOnlyGlobals, ...browserOnlyGlobals],
       'no-restricted-imports': ['error', nodeImports],

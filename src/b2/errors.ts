@@ -1,3 +1,4 @@
+import { hasErrorCode } from '../error-name.js';
 import type { B2WireCode } from './wire.js';
 /**
  * The one error type of the B2 client. Wire errors carry B2's own `{status, code, message}`; failures
@@ -54,13 +55,7 @@ export class B2Error extends Error {
 
 /** True for a B2Error from any realm or worker copy of this module (checks `name`, not the prototype). */
 export function isB2Error(error: unknown): error is B2Error {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { name?: unknown }).name === 'B2Error' &&
-    typeof (error as { status?: unknown }).status === 'number' &&
-    typeof (error as { code?: unknown }).code === 'string'
-  );
+  return hasErrorCode(error, 'B2Error') && typeof (error as { status?: unknown }).status === 'number';
 }
 
 /** True when the error never reached B2 as an HTTP exchange (network, timeout, abort). */

@@ -1,3 +1,4 @@
+import { hasErrorCode } from '../error-name.js';
 import type { BrokerErrorCode } from '../protocol.js';
 /**
  * The broker's two error types. `Refusal` is an answer to one request, with a code from the protocol's
@@ -55,5 +56,5 @@ export class BrokerConfigError extends Error {
 
 /** True for a BrokerConfigError from any copy of this module (checks `name`, not the prototype). */
 export function isBrokerConfigError(error: unknown): error is BrokerConfigError {
-  return error instanceof Error && error.name === 'BrokerConfigError';
+  return hasErrorCode(error, 'BrokerConfigError');
 }

@@ -3,6 +3,7 @@
  * in-process: a command reads its own argv, writes through `io`, stops when `signal` aborts, and returns
  * its exit code instead of calling process.exit.
  */
+import { hasErrorName } from '../error-name.js';
 export interface CliIo {
   /** One line to stdout (no trailing newline needed). */
   out(line: string): void;
@@ -31,7 +32,7 @@ export class UsageError extends Error {
 }
 
 export function isUsageError(error: unknown): error is UsageError {
-  return error instanceof Error && error.name === 'UsageError';
+  return hasErrorName(error, 'UsageError');
 }
 
 /** Resolves when the signal aborts (at once if it already has). */

@@ -78,6 +78,7 @@ export interface BrokerClient {
   cancel(session: UploadSession, signal?: AbortSignal): Promise<void>;
 }
 
+import { hasErrorCode } from '../error-name.js';
 import type { BrokerErrorCode } from '../protocol.js';
 
 export type { BrokerErrorCode } from '../protocol.js';
@@ -96,6 +97,7 @@ export class BrokerError extends Error {
   }
 }
 
+/** True for a BrokerError from any realm or copy of this package (checks `name`, not the prototype). */
 export function isBrokerError(error: unknown): error is BrokerError {
-  return error instanceof Error && error.name === 'BrokerError';
+  return hasErrorCode(error, 'BrokerError') && typeof (error as { status?: unknown }).status === 'number';
 }

@@ -1,3 +1,5 @@
+import { hasErrorCode } from '../error-name.js';
+
 /**
  * Why an upload failed, as a closed set of codes. Apps branch on `code`; `message` is for people.
  */
@@ -40,7 +42,5 @@ export class UploadError extends Error {
 
 /** True for an UploadError from any realm (checks the name, not the prototype). */
 export function isUploadError(error: unknown): error is UploadError {
-  return (
-    error instanceof Error && error.name === 'UploadError' && typeof (error as UploadError).code === 'string'
-  );
+  return hasErrorCode(error, 'UploadError');
 }

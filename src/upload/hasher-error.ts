@@ -3,6 +3,7 @@
  * (`{ok:false, code, message}`, since comlink only carries name/message/stack of a thrown error)
  * and are rebuilt into a `HashError` on the calling side, so callers branch on `code` alone.
  */
+import { hasErrorCode } from '../error-name.js';
 
 /** Why a SHA-1 could not be computed. A closed set: switch on it exhaustively. */
 export type HashErrorCode =
@@ -38,12 +39,7 @@ export class HashError extends Error {
 
 /** True for a HashError from any realm or worker copy of this module (checks `name`, not the prototype). */
 export function isHashError(error: unknown): error is HashError {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as { name?: unknown }).name === 'HashError' &&
-    HASH_ERROR_CODES.includes((error as { code?: unknown }).code as HashErrorCode)
-  );
+  return hasErrorCode(error, 'HashError') && HASH_ERROR_CODES.includes(error.code as HashErrorCode);
 }
 
 /** The error an aborted hash rejects with; `cause` carries the signal's reason. */

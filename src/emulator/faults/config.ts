@@ -2,6 +2,7 @@
  * Fault rules, schedules and configs as callers write them, and their validation. JS callers and the
  * HTTP control endpoint share it, so a typo fails loudly, not silently.
  */
+import { hasErrorCode } from '../../error-name.js';
 import { ENDPOINT_NAMES, type EndpointName } from './endpoints.js';
 import { type Fault, FAULT_KIND_SHORTHANDS, type FaultKindShorthand, faultFromShorthand } from './kinds.js';
 import { mulberry32 } from './random.js';
@@ -51,8 +52,9 @@ export class FaultConfigError extends Error {
   }
 }
 
+/** True for a FaultConfigError from any realm or copy of this package (checks `name`, not the prototype). */
 export function isFaultConfigError(error: unknown): error is FaultConfigError {
-  return error instanceof Error && error.name === 'FaultConfigError';
+  return hasErrorCode(error, 'FaultConfigError');
 }
 
 /** A validated rule, counting down as it fires. */
