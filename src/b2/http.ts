@@ -73,13 +73,32 @@ export function transportError(error: unknown, signal?: AbortSignal): B2Error {
  * some proxies send no body; then the code is derived from the HTTP status so callers still get one.
  */
 export async function errorFromResponse(response: Response): Promise<B2Error> {
-  const retryAfterSeconds = parseRetryAfter(response.headers.get('Retry-After'));
-  const body = await readErrorBody(response);
-  return new B2Error({
+  const text = await response.text().catch(() => '');
+  return errorFromAnswer({
     status: response.status,
-    code: body?.code || codeForStatus(response.status),
-    message:
-      body?.message || `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
+    statusText: response.statusText,
+    retryAfter: response.headers.get('Retry-After'),
+    text,
+  });
+}
+
+/** An HTTP answer already read, whatever sent the request (fetch here, XHR or node:http in the SDK). */
+export interface Answer {
+  status: number;
+  statusText?: string | undefined;
+  /** The Retry-After header, if any. */
+  retryAfter?: string | null | undefined;
+  text: string;
+}
+
+/** The B2Error of a non-2xx answer: B2's own code and message, else ones derived from the status. */
+export function errorFromAnswer(answer: Answer): B2Error {
+  const retryAfterSeconds = parseRetryAfter(answer.retryAfter ?? null);
+  const body = parseErrorBody(answer.text);
+  return new B2Error({
+    status: answer.status,
+    code: body?.code || codeForStatus(answer.status),
+    message: body?.message || `HTTP ${answer.status}${answer.statusText ? ` ${answer.statusText}` : ''}`,
     ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
   });
 }
@@ -93,13 +112,18 @@ export async function readJson<T>(response: Response, signal?: AbortSignal): Pro
     // The connection can still break while the body streams in.
     throw transportError(error, signal);
   }
+  return parseJsonAnswer<T>(response.status, text);
+}
+
+/** A 2xx answer's JSON object, or an `invalid_response` B2Error. */
+export function parseJsonAnswer<T>(status: number, text: string): T {
   try {
     const value: unknown = JSON.parse(text);
     if (typeof value === 'object' && value !== null) return value as T;
   } catch (cause) {
-    throw invalidResponse(response.status, cause);
+    throw invalidResponse(status, cause);
   }
-  throw invalidResponse(response.status);
+  throw invalidResponse(status);
 }
 
 function invalidResponse(status: number, cause?: unknown): B2Error {
@@ -111,9 +135,9 @@ function invalidResponse(status: number, cause?: unknown): B2Error {
   });
 }
 
-async function readErrorBody(response: Response): Promise<Partial<B2ErrorBody> | undefined> {
+function parseErrorBody(text: string): Partial<B2ErrorBody> | undefined {
   try {
-    const value: unknown = JSON.parse(await response.text());
+    const value: unknown = JSON.parse(text);
     if (typeof value !== 'object' || value === null) return undefined;
     const { code, message } = value as Record<string, unknown>;
     return {

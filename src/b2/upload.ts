@@ -5,9 +5,9 @@
  */
 
 import { type ContentSha1, type PreparedBody, prepareBody, type UploadBody } from './body.js';
-import { type B2Error, isB2Error } from './errors.js';
+import { isB2Error } from './errors.js';
 import { createTransport, errorFromResponse, type FetchFunction, readJson, type Transport } from './http.js';
-import { backoffDelay, decideUploadRetry, type ResolvedRetryOptions } from './retry.js';
+import { backoffDelay, decideUploadRetry, type ResolvedRetryOptions, type UploadDecision } from './retry.js';
 import { type FileUploadFields, fileUploadHeaders, partUploadHeaders } from './upload-headers.js';
 import type { FileVersion, Part, TestMode } from './wire.js';
 
@@ -144,49 +144,98 @@ async function post<T>(
  */
 export interface UploadTargetSource<T extends UploadTarget = UploadTarget> {
   acquire(signal?: AbortSignal): Promise<T>;
-  /** The upload succeeded: the target may serve the next upload (serially). */
+  /** The upload succeeded (or never started): the target may serve the next upload (serially). */
   release(target: T): void;
   /** The upload failed on this target: never use it again. */
   discard(target: T): void;
 }
 
+/** What the loop does after a failed attempt, with the server's Retry-After when it sent one. */
+export type RetryDecision = UploadDecision & { retryAfterSeconds?: number | undefined };
+
+/**
+ * Where a caller plugs its own waiting into the loop. The SDK's engine uses them for pause (an
+ * interrupted attempt runs again on resume, uncounted) and for being offline (a failure without an
+ * answer waits for the network, uncounted); with none, the loop is B2's plain retry rule.
+ */
+export interface UploadRetryHooks {
+  /** The signal the next attempt runs under; may wait (e.g. while paused). Default: the loop's signal. */
+  attemptSignal?(): Promise<AbortSignal | undefined>;
+  /** True when an attempt ended because its signal was interrupted (a pause): run it again, uncounted. */
+  interrupted?(signal: AbortSignal | undefined): boolean;
+  /** After a retryable failure: true once a wait made it moot (the network is back), so it is not counted. */
+  waitedOut?(error: unknown, signal: AbortSignal | undefined): Promise<boolean>;
+  /** Classifies a failure. Default: B2Errors by `decideUploadRetry`; anything else ends the loop. */
+  decide?(error: unknown): RetryDecision;
+}
+
+/** B2's upload rule for B2Errors; anything else is not retried. */
+export function decideB2Upload(error: unknown): RetryDecision {
+  if (!isB2Error(error)) return { retry: false };
+  return { ...decideUploadRetry(error), retryAfterSeconds: error.retryAfterSeconds };
+}
+
 /**
  * B2's upload retry rule: try up to `retry.uploadAttempts` attempts, dropping the URL after 408/5xx/network/
- * timeout/expired-or-bad upload token/auth_token_limit and getting a fresh one; other 4xx fail at once.
- * `attempt` must re-send the body from its first byte (a PreparedBody does).
+ * timeout/expired-or-bad upload token/auth_token_limit and getting a fresh one; 429 keeps its URL and
+ * waits; other 4xx fail at once. `attempt` must re-send the body from its first byte (a PreparedBody
+ * does). The one loop behind every upload of file or part, in the B2 client and in the SDK's engine
+ * (through `hooks`).
  */
 export async function withUploadRetries<T extends UploadTarget, R>(
   source: UploadTargetSource<T>,
-  attempt: (target: T) => Promise<R>,
+  attempt: (target: T, signal: AbortSignal | undefined) => Promise<R>,
   retry: Pick<
     ResolvedRetryOptions,
     'uploadAttempts' | 'initialDelayMs' | 'multiplier' | 'maxDelayMs' | 'random' | 'sleep'
   >,
   signal?: AbortSignal,
+  hooks: UploadRetryHooks = {},
 ): Promise<R> {
+  const decide = hooks.decide ?? decideB2Upload;
+  const interrupted = (attemptSignal: AbortSignal | undefined) => hooks.interrupted?.(attemptSignal) ?? false;
   let target: T | undefined;
   try {
     for (let failures = 0; ;) {
-      const current: T = target ?? (await source.acquire(signal));
+      const attemptSignal = hooks.attemptSignal ? await hooks.attemptSignal() : signal;
+      const current: T = target ?? (await source.acquire(attemptSignal));
       target = current;
-      let error: B2Error;
+      if (attemptSignal?.aborted && interrupted(attemptSignal)) {
+        // Interrupted while the target was fetched: it was never used, so it stays good.
+        target = undefined;
+        source.release(current);
+        continue;
+      }
+      let error: unknown;
       try {
-        const result = await attempt(current);
+        const result = await attempt(current, attemptSignal);
         target = undefined;
         source.release(current);
         return result;
       } catch (thrown) {
-        if (!isB2Error(thrown)) throw thrown;
         error = thrown;
       }
-      failures++;
-      const decision = decideUploadRetry(error);
-      if (!decision.retry || failures >= retry.uploadAttempts) throw error;
+      if (interrupted(attemptSignal)) {
+        // B2 may still be reading the aborted request: the URL is not reused.
+        target = undefined;
+        source.discard(current);
+        continue;
+      }
+      const decision = decide(error);
+      if (!decision.retry) throw error;
       if (decision.dropUrl) {
         target = undefined;
         source.discard(current);
       }
-      if (decision.backoff) await retry.sleep(backoffDelay(failures, retry, error.retryAfterSeconds), signal);
+      if (await hooks.waitedOut?.(error, attemptSignal)) continue;
+      failures++;
+      if (failures >= retry.uploadAttempts) throw error;
+      if (!decision.backoff) continue;
+      try {
+        await retry.sleep(backoffDelay(failures, retry, decision.retryAfterSeconds), attemptSignal);
+      } catch (thrown) {
+        if (!interrupted(attemptSignal)) throw thrown;
+      }
     }
   } finally {
     // Any failure that ends the loop leaves the held target in an unknown state: never reuse it.

@@ -38,12 +38,13 @@ export function createUploader(
   context: CallContext,
   settings: { uploadTimeout: number | false; retry: ResolvedRetryOptions },
 ): Uploader {
-  const fileUrls = createUploadUrlPool((bucketId, signal) =>
-    callJson(context, 'b2_get_upload_url', () => ({ bucketId }), signal),
-  );
-  const partUrls = createUploadUrlPool((fileId, signal) =>
-    callJson(context, 'b2_get_upload_part_url', () => ({ fileId }), signal),
-  );
+  // Each call hands out one URL; the pools only ever ask for one at a time here.
+  const fileUrls = createUploadUrlPool(async (bucketId, _count, signal) => [
+    await callJson(context, 'b2_get_upload_url', () => ({ bucketId }), signal),
+  ]);
+  const partUrls = createUploadUrlPool(async (fileId, _count, signal) => [
+    await callJson(context, 'b2_get_upload_part_url', () => ({ fileId }), signal),
+  ]);
   const attemptSettings = (signal: AbortSignal | undefined): AttemptSettings => ({
     timeout: settings.uploadTimeout,
     testMode: context.testMode,

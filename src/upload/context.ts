@@ -1,5 +1,6 @@
 import type { B2Error } from '../b2/errors.js';
 import { isB2Error } from '../b2/errors.js';
+import type { UploadRetryHooks } from '../b2/upload.js';
 import {
   type BrokerClient,
   type BrokerConfig,
@@ -119,6 +120,37 @@ export async function brokerCall<T>(
       }
     }
   });
+}
+
+/**
+ * The run's hooks into the one upload retry loop (`withUploadRetries`): an attempt interrupted by
+ * pause() runs again after resume(), uncounted, on a fresh URL; a failure without an answer while
+ * the browser is offline waits for the `online` event, uncounted. `stop` ends every attempt (a
+ * sibling part failed for good).
+ */
+export function runRetryHooks(context: RunContext, stop?: AbortSignal): UploadRetryHooks {
+  const { connectivity } = context.deps;
+  return {
+    async attemptSignal() {
+      await context.gate.wait();
+      if (context.cancelled || stop?.aborted) throw aborted();
+      return stop ? AbortSignal.any([context.segment(), stop]) : context.segment();
+    },
+    interrupted: (signal) => signal?.aborted === true && !context.cancelled && !stop?.aborted,
+    async waitedOut(error) {
+      if (!isNoAnswer(error) || connectivity.isOnline()) return false;
+      context.setState('offline');
+      await pausable(context, (signal) => connectivity.whenOnline(signal));
+      context.setState('uploading');
+      return true;
+    },
+  };
+}
+
+/** A request that got no answer at all (not one the caller aborted). */
+function isNoAnswer(error: unknown): boolean {
+  if (isB2Error(error)) return error.status === 0 && error.code !== 'aborted';
+  return isBrokerError(error) && error.status === 0;
 }
 
 export function aborted(): UploadError {

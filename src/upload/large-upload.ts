@@ -1,14 +1,13 @@
-import { isB2Error } from '../b2/errors.js';
-import { backoffDelay, decideUploadRetry } from '../b2/retry.js';
-import type { PartTarget, StoredPart, UploadResult, UploadSession } from './broker-client.js';
-import { brokerCall, pausable, type RunContext, toUploadError } from './context.js';
+import { withUploadRetries } from '../b2/upload.js';
+import { createUploadUrlPool } from '../b2/upload-url-pool.js';
+import type { StoredPart, UploadResult, UploadSession } from './broker-client.js';
+import { brokerCall, pausable, type RunContext, runRetryHooks, toUploadError } from './context.js';
 import { UploadError } from './errors.js';
 import { fingerprint } from './fingerprint.js';
-import { sendPart, sendPartHashing } from './part-sender.js';
+import { b2PartPort } from './part-port.js';
 import { type PartPlan, partPlan, partRange, proposePartSize } from '../protocol.js';
 import { ProgressTracker } from './progress.js';
 import type { ResumeRecord } from './resume-store.js';
-import { TargetPool } from './target-pool.js';
 
 interface Prepared {
   session: UploadSession;
@@ -242,24 +241,25 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
   const slots = Math.min(settings.concurrency, queue.length);
   if (slots === 0) return;
 
-  const pool = new TargetPool((count, signal) =>
+  // One pool per run, keyed by this upload: part URLs are the broker's, for this large file only.
+  const pool = createUploadUrlPool((_id, count, signal) =>
     brokerCall(context, (s) => deps.broker.partTargets(session, count, s)).then((targets) => {
-      if (signal.aborted) throw signal.reason;
+      if (signal?.aborted) throw signal.reason;
       return targets;
     }),
   );
-  await pausable(context, (signal) => pool.fill(slots, signal));
+  await pausable(context, (signal) => pool.prefetch(session.uploadId, slots, signal));
+  const targets = pool.sourceFor(session.uploadId);
+  const port = b2PartPort(deps.send, deps.sendHashed);
 
   const hashes = new Map<number, Promise<string>>();
-  const slice = (n: number) => {
-    const { start, end } = partRange(plan, n);
-    return file.slice(start, end);
-  };
   const hashOf = (n: number) => {
     let hash = hashes.get(n);
     if (!hash) {
       const { start, end } = partRange(plan, n);
-      hash = deps.hasher.sha1Range ? deps.hasher.sha1Range(file, start, end) : deps.hasher.sha1(slice(n));
+      hash = deps.hasher.sha1Range
+        ? deps.hasher.sha1Range(file, start, end)
+        : deps.hasher.sha1(file.slice(start, end));
       hash.catch(() => undefined); // observed when awaited; avoid an unhandled rejection meanwhile
       hashes.set(n, hash);
     }
@@ -268,74 +268,41 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
 
   let failure: unknown;
   const stop = new AbortController();
+  const hooks = runRetryHooks(context, stop.signal);
 
-  const sendOne = async (n: number, sha1: string | undefined): Promise<string> => {
-    // After a 429 the URL is fine but B2 asked this token to wait Retry-After: it stays with this
-    // part (not the shared pool, where another slot could use it at once) until the wait is over.
-    let held: PartTarget | undefined;
-    for (let failures = 0; ;) {
-      try {
-        return await pausable(context, async (segment) => {
-          const signal = AbortSignal.any([segment, stop.signal]);
-          const target = held ?? (await pool.take(signal));
-          held = undefined;
-          const common = {
+  const sendOne = (n: number, sha1: string | undefined): Promise<string> =>
+    withUploadRetries(
+      targets,
+      (target, signal) =>
+        port
+          .send({
             target,
             partNumber: n,
+            file,
+            ...partRange(plan, n),
+            sha1,
             signal,
             stallTimeoutMs: settings.stallTimeoutMs,
-            onProgress: (loaded: number) => {
+            onProgress: (loaded) => {
               progress.inFlight(n, loaded);
               context.changed();
             },
-          };
-          try {
-            const part =
-              sha1 === undefined && deps.sendHashed
-                ? await sendPartHashing({
-                    ...common,
-                    ...partRange(plan, n),
-                    file,
-                    sendHashed: deps.sendHashed,
-                  })
-                : await sendPart({ ...common, body: slice(n), sha1: sha1!, send: deps.send });
-            pool.give(target);
-            return part.contentSha1;
-          } catch (error) {
+          })
+          .catch((error: unknown) => {
             progress.dropped(n);
-            // 429 keeps its URL for this part's next attempt; every other failure (and an abort,
-            // whose request B2 may still be reading) throws the URL away.
-            if (isB2Error(error) && error.status === 429) held = target;
             throw error;
-          }
-        });
-      } catch (error) {
-        if (stop.signal.aborted || !isB2Error(error)) throw toUploadError(error);
-        const decision = decideUploadRetry(error);
-        if (!decision.retry) throw toUploadError(error);
-        if (error.status === 0 && !deps.connectivity.isOnline()) {
-          // Offline isn't the part's fault: wait for the network without spending an attempt.
-          context.setState('offline');
-          await pausable(context, (signal) => deps.connectivity.whenOnline(signal));
-          context.setState('uploading');
-          continue;
-        }
-        failures += 1;
-        if (failures >= settings.retry.uploadAttempts) throw toUploadError(error);
-        if (decision.backoff) {
-          const delay = backoffDelay(failures, settings.retry, error.retryAfterSeconds);
-          await pausable(context, (signal) => settings.retry.sleep(delay, signal));
-        }
-      }
-    }
-  };
+          }),
+      settings.retry,
+      undefined,
+      hooks,
+    );
 
   const slot = async () => {
     while (!stop.signal.aborted) {
       const n = queue.shift();
       if (n === undefined) return;
       let sha1: string | undefined;
-      if (!deps.sendHashed) {
+      if (!port.hashesOnTheWay) {
         // This slot's own part is queued at the hasher before the look-ahead ones: else the first
         // part waited behind `concurrency` others and sending started late.
         void hashOf(n);
@@ -350,7 +317,8 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
       sha1 = await sendOne(n, sha1);
       hashes.delete(n);
       done.set(n, sha1);
-      progress.partDone(n, slice(n).size);
+      const { start, end } = partRange(plan, n);
+      progress.partDone(n, end - start);
       record.parts.push({ n, sha1 });
       record.updatedAt = deps.now();
       await deps.resumeStore.set(record);

@@ -1,6 +1,11 @@
-import { backoffDelay } from '../b2/retry.js';
-import type { UploadResult } from './broker-client.js';
-import { brokerCall, pausable, type RunContext } from './context.js';
+import {
+  type RetryDecision,
+  type UploadTarget,
+  type UploadTargetSource,
+  withUploadRetries,
+} from '../b2/upload.js';
+import { isBrokerError, type UploadResult } from './broker-client.js';
+import { pausable, type RunContext, runRetryHooks } from './context.js';
 import { UploadError } from './errors.js';
 import { ProgressTracker } from './progress.js';
 
@@ -20,10 +25,11 @@ export async function runSmallUpload(context: RunContext): Promise<UploadResult>
   const progress = new ProgressTracker(file.size, 1, deps.now);
   context.setProgress(progress);
   context.setState('uploading');
-  for (let failures = 0; ;) {
-    try {
-      const result = await brokerCall(context, (signal) =>
-        deps.broker.uploadSmall({
+  const result = await withUploadRetries(
+    THROUGH_BROKER,
+    (_target, signal) =>
+      deps.broker
+        .uploadSmall({
           file,
           name: context.name,
           contentType: context.contentType,
@@ -35,22 +41,31 @@ export async function runSmallUpload(context: RunContext): Promise<UploadResult>
             progress.inFlight(1, loaded);
             context.changed();
           },
+        })
+        .catch((error: unknown) => {
+          progress.dropped(1);
+          throw error;
         }),
-      );
-      progress.partDone(1, file.size);
-      return result;
-    } catch (error) {
-      progress.dropped(1);
-      failures += 1;
-      if (
-        !(error instanceof UploadError) ||
-        error.code !== 'network' ||
-        failures >= settings.retry.uploadAttempts
-      ) {
-        throw error;
-      }
-      const delay = backoffDelay(failures, settings.retry);
-      await pausable(context, (signal) => settings.retry.sleep(delay, signal));
-    }
+    settings.retry,
+    undefined,
+    { ...runRetryHooks(context), decide: decideSmallUpload },
+  );
+  progress.partDone(1, file.size);
+  return result;
+}
+
+/** The broker keeps its own B2 upload URL for small files: there is no URL here to swap. */
+const BROKER: UploadTarget = { uploadUrl: 'broker', authorizationToken: '' };
+const THROUGH_BROKER: UploadTargetSource = {
+  acquire: async () => BROKER,
+  release() {},
+  discard() {},
+};
+
+/** A broker that is busy or can't be reached is tried again with backoff; any other refusal is final. */
+function decideSmallUpload(error: unknown): RetryDecision {
+  if (!isBrokerError(error) || (error.code !== 'unavailable' && error.code !== 'rate_limited')) {
+    return { retry: false };
   }
+  return { retry: true, dropUrl: false, backoff: true, retryAfterSeconds: error.retryAfterSeconds };
 }

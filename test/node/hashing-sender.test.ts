@@ -15,9 +15,35 @@ import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { openFile } from '../../src/node/disk-file.js';
 import { createHashingSender, type HashingSender } from '../../src/node/hashing-sender.js';
 import { isUploadError } from '../../src/upload/errors.js';
-import { sendPartHashing } from '../../src/upload/part-sender.js';
+import type { UploadTarget } from '../../src/b2/upload.js';
+import { b2PartPort } from '../../src/upload/part-port.js';
+import type { SendHashed } from '../../src/upload/transport.js';
 
 const MiB = 1024 * 1024;
+
+/** One b2_upload_part attempt through the engine's part port, hashing on the way out. */
+async function sendPartHashing(request: {
+  target: UploadTarget;
+  partNumber: number;
+  file: Blob;
+  start: number;
+  end: number;
+  sendHashed: SendHashed;
+  signal?: AbortSignal;
+  onProgress?: (loaded: number) => void;
+  stallTimeoutMs?: number;
+}): Promise<{ contentSha1: string }> {
+  const { sendHashed, ...attempt } = request;
+  const port = b2PartPort(() => Promise.reject(new Error('parts are hashed on the way out')), sendHashed);
+  const contentSha1 = await port.send({
+    sha1: undefined,
+    signal: undefined,
+    onProgress: () => {},
+    stallTimeoutMs: 0,
+    ...attempt,
+  });
+  return { contentSha1 };
+}
 const sha1 = (bytes: Uint8Array) => createHash('sha1').update(bytes).digest('hex');
 
 let emulator: Emulator;
@@ -89,7 +115,6 @@ describe('sending a part while hashing it', () => {
         onProgress: (loaded) => progress.push(loaded),
       });
       expect(part.contentSha1).toBe(sha1(content.subarray(start, end)));
-      expect(part.contentLength).toBe(end - start);
     }
     expect(progress.at(-1)).toBe(content.length - 3 * MiB);
     const parts = await storedParts(fileId);
