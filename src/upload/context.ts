@@ -6,14 +6,13 @@ import {
   type BrokerConfig,
   type BrokerErrorCode,
   isBrokerError,
-  type UploadSession,
 } from './broker-client.js';
 import { UploadError, type UploadErrorCode } from './errors.js';
-import type { Connectivity, PauseGate } from './gates.js';
+import type { Connectivity } from './gates.js';
 import type { Hasher } from './hasher.js';
 import type { RunSettings } from './options.js';
-import type { ProgressTracker } from './progress.js';
 import type { ResumeStore } from './resume-store.js';
+import type { RunEvent } from './run-status.js';
 import type { TabLock } from './tab-lock.js';
 import type { Send, SendHashed } from './transport.js';
 
@@ -36,19 +35,19 @@ export interface UploadDeps {
 }
 
 export type { RunSettings } from './options.js';
+export type { UploadState } from './run-status.js';
 
-export type UploadState =
-  | 'preparing'
-  | 'waiting'
-  | 'uploading'
-  | 'paused'
-  | 'offline'
-  | 'finishing'
-  | 'done'
-  | 'failed'
-  | 'cancelled';
+/** How a run stops and waits: one object, driven by Upload's pause(), resume() and cancel(). */
+export interface RunControl {
+  /** Fires on cancel() only (not on pause). */
+  readonly signal: AbortSignal;
+  /** Fires on pause() or cancel(): requests in flight stop, and resume() starts new ones. */
+  segment(): AbortSignal;
+  /** Resolves once the upload is not paused (at once when it isn't, or after cancel()). */
+  whilePaused(): Promise<void>;
+}
 
-/** What a run reads and drives on its Upload. */
+/** What a run reads, how it is stopped, and where it reports what happens (Upload reduces that into its state). */
 export interface RunContext {
   file: Blob;
   name: string;
@@ -57,19 +56,8 @@ export interface RunContext {
   info: Record<string, string>;
   deps: UploadDeps;
   settings: RunSettings;
-  gate: PauseGate;
-  /** A signal that fires on pause or cancel: in-flight requests stop, and resume starts new ones. */
-  segment(): AbortSignal;
-  readonly cancelled: boolean;
-  /** Fires on cancel only (not on pause). */
-  cancelSignal: AbortSignal;
-  setState(state: UploadState): void;
-  setProgress(progress: ProgressTracker): void;
-  changed(): void;
-  /** Marks the upload as resumed from an earlier run. */
-  resumed(): void;
-  /** The large upload now exists in B2: cancel() must clean it up. */
-  session(session: UploadSession, key: string): void;
+  control: RunControl;
+  report(event: RunEvent): void;
 }
 
 /**
@@ -80,17 +68,18 @@ export async function pausable<T>(
   context: RunContext,
   step: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
+  const { control } = context;
   for (;;) {
-    await context.gate.wait();
-    if (context.cancelled) throw aborted();
-    const signal = context.segment();
+    await control.whilePaused();
+    if (control.signal.aborted) throw aborted();
+    const signal = control.segment();
     try {
       return await step(signal);
     } catch (error) {
-      if (context.cancelled) throw aborted();
+      if (control.signal.aborted) throw aborted();
       // Only pause() and cancel() abort a segment, and this isn't a cancel: the step was paused.
-      // The gate may already be open again (a nested step waited for resume() itself), so the
-      // retry can't depend on it still being closed.
+      // The upload may already be running again (a nested step waited for resume() itself), so
+      // the retry can't depend on it still being paused.
       if (signal.aborted) continue;
       throw error;
     }
@@ -111,9 +100,9 @@ export async function brokerCall<T>(
         return await call(signal);
       } catch (error) {
         if (isBrokerError(error) && error.status === 0 && !context.deps.connectivity.isOnline()) {
-          context.setState('offline');
+          context.report({ type: 'away', away: 'offline' });
           await context.deps.connectivity.whenOnline(signal);
-          context.setState('uploading');
+          context.report({ type: 'back' });
           continue;
         }
         throw toUploadError(error);
@@ -130,18 +119,19 @@ export async function brokerCall<T>(
  */
 export function runRetryHooks(context: RunContext, stop?: AbortSignal): UploadRetryHooks {
   const { connectivity } = context.deps;
+  const { control } = context;
   return {
     async attemptSignal() {
-      await context.gate.wait();
-      if (context.cancelled || stop?.aborted) throw aborted();
-      return stop ? AbortSignal.any([context.segment(), stop]) : context.segment();
+      await control.whilePaused();
+      if (control.signal.aborted || stop?.aborted) throw aborted();
+      return stop ? AbortSignal.any([control.segment(), stop]) : control.segment();
     },
-    interrupted: (signal) => signal?.aborted === true && !context.cancelled && !stop?.aborted,
+    interrupted: (signal) => signal?.aborted === true && !control.signal.aborted && !stop?.aborted,
     async waitedOut(error) {
       if (!isNoAnswer(error) || connectivity.isOnline()) return false;
-      context.setState('offline');
+      context.report({ type: 'away', away: 'offline' });
       await pausable(context, (signal) => connectivity.whenOnline(signal));
-      context.setState('uploading');
+      context.report({ type: 'back' });
       return true;
     },
   };

@@ -1,6 +1,6 @@
 /**
- * Waiting points of a running upload: while paused, and while the browser is offline. Offline
- * waits for the `online` event instead of retrying on a timer, so an outage causes no request storm.
+ * Whether the browser is online. An upload that is offline waits for the `online` event instead
+ * of retrying on a timer, so an outage causes no request storm.
  */
 export interface Connectivity {
   isOnline(): boolean;
@@ -25,28 +25,4 @@ export function browserConnectivity(): Connectivity {
         signal.addEventListener('abort', done, { once: true });
       }),
   };
-}
-
-/** A gate that is open unless paused; `wait()` resolves when it opens. */
-export class PauseGate {
-  #paused = false;
-  #waiters: (() => void)[] = [];
-
-  get paused(): boolean {
-    return this.#paused;
-  }
-
-  close(): void {
-    this.#paused = true;
-  }
-
-  open(): void {
-    this.#paused = false;
-    for (const wake of this.#waiters.splice(0)) wake();
-  }
-
-  wait(): Promise<void> {
-    if (!this.#paused) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push(resolve));
-  }
 }

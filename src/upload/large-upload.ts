@@ -27,15 +27,15 @@ export async function runLargeUpload(context: RunContext): Promise<UploadResult>
   );
   return deps.tabLock.run(
     key,
-    () => context.setState('waiting'),
+    () => context.report({ type: 'phase', phase: 'waiting' }),
     async (waited) => {
-      context.setState('preparing');
+      context.report({ type: 'phase', phase: 'preparing' });
       const prepared = await prepare(context, key, waited);
       if ('finished' in prepared) return prepared.finished;
-      context.session(prepared.session, key);
-      context.setState('uploading');
+      context.report({ type: 'started', session: prepared.session, key });
+      context.report({ type: 'phase', phase: 'uploading' });
       await sendMissingParts(context, prepared);
-      context.setState('finishing');
+      context.report({ type: 'phase', phase: 'finishing' });
       const partSha1Array = Array.from({ length: prepared.plan.count }, (_, i) => prepared.done.get(i + 1)!);
       const result = await brokerCall(context, (signal) =>
         deps.broker.finish(prepared.session, partSha1Array, signal),
@@ -56,7 +56,7 @@ export async function runLargeUpload(context: RunContext): Promise<UploadResult>
       });
       return result;
     },
-    context.cancelSignal,
+    context.control.signal,
   );
 }
 
@@ -100,7 +100,7 @@ async function tryResume(
       const finished = await finishedMeanwhile(context, record);
       await deps.resumeStore.delete(record.key);
       if (!finished) return undefined;
-      context.resumed();
+      context.report({ type: 'resumed' });
       return { finished };
     }
     throw error;
@@ -116,7 +116,7 @@ async function tryResume(
     await deps.resumeStore.delete(record.key);
     return undefined;
   }
-  context.resumed();
+  context.report({ type: 'resumed' });
   return { session, record, plan, done };
 }
 
@@ -235,7 +235,7 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
     alreadyBytes += end - start;
   }
   progress.alreadyDone(alreadyBytes, done.size);
-  context.setProgress(progress);
+  context.report({ type: 'sending', progress });
 
   const queue = Array.from({ length: plan.count }, (_, i) => i + 1).filter((n) => !done.has(n));
   const slots = Math.min(settings.concurrency, queue.length);
@@ -285,7 +285,7 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
             stallTimeoutMs: settings.stallTimeoutMs,
             onProgress: (loaded) => {
               progress.inFlight(n, loaded);
-              context.changed();
+              context.report({ type: 'progress' });
             },
           })
           .catch((error: unknown) => {
@@ -322,7 +322,7 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
       record.parts.push({ n, sha1 });
       record.updatedAt = deps.now();
       await deps.resumeStore.set(record);
-      context.changed();
+      context.report({ type: 'progress' });
     }
   };
 

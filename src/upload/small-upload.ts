@@ -18,13 +18,13 @@ export async function runSmallUpload(context: RunContext): Promise<UploadResult>
   const { deps, file, settings } = context;
   const sha1 = await pausable(context, (signal) =>
     deps.hasher.sha1(file, { signal }).catch((error) => {
-      if (context.cancelled) throw error;
+      if (context.control.signal.aborted) throw error;
       throw new UploadError('file_unreadable', 'The file could not be read.', { cause: error });
     }),
   );
   const progress = new ProgressTracker(file.size, 1, deps.now);
-  context.setProgress(progress);
-  context.setState('uploading');
+  context.report({ type: 'sending', progress });
+  context.report({ type: 'phase', phase: 'uploading' });
   const result = await withUploadRetries(
     THROUGH_BROKER,
     (_target, signal) =>
@@ -39,7 +39,7 @@ export async function runSmallUpload(context: RunContext): Promise<UploadResult>
           signal,
           onProgress: (loaded) => {
             progress.inFlight(1, loaded);
-            context.changed();
+            context.report({ type: 'progress' });
           },
         })
         .catch((error: unknown) => {

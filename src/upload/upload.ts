@@ -1,17 +1,19 @@
 import type { UploadResult, UploadSession } from './broker-client.js';
-import {
-  aborted,
-  type RunContext,
-  type RunSettings,
-  toUploadError,
-  type UploadDeps,
-  type UploadState,
-} from './context.js';
+import { aborted, type RunContext, type RunSettings, toUploadError, type UploadDeps } from './context.js';
 import type { UploadError } from './errors.js';
-import { PauseGate } from './gates.js';
 import type { Progress, ProgressTracker } from './progress.js';
+import {
+  INITIAL_STATUS,
+  reduceStatus,
+  type RunEvent,
+  type RunOutcome,
+  type RunStatus,
+  type StatusEvent,
+  stateOf,
+  type UploadState,
+} from './run-status.js';
 
-export type { UploadState } from './context.js';
+export type { UploadState } from './run-status.js';
 
 /** Everything an app shows about one upload; a new object on every change (safe for React/Vue). */
 export interface UploadSnapshot extends Progress {
@@ -48,16 +50,16 @@ export class Upload {
   /** Resolves with the finished file, or rejects with an UploadError. */
   readonly done: Promise<UploadResult>;
 
-  #state: UploadState = 'preparing';
+  #status: RunStatus = INITIAL_STATUS;
   #progress: ProgressTracker | undefined;
   #resumed = false;
   #error: UploadError | undefined;
   #result: UploadResult | undefined;
   #snapshot: UploadSnapshot;
   #listeners = new Set<(snapshot: UploadSnapshot) => void>();
-  #gate = new PauseGate();
+  /** Woken by resume() and cancel(). */
+  #paused: (() => void)[] = [];
   #segment = new AbortController();
-  #cancelled = false;
   #cancel = new AbortController();
   #session: { session: UploadSession; key: string } | undefined;
   #cleanup: Promise<void> | undefined;
@@ -78,7 +80,6 @@ export class Upload {
     if (options.onProgress) this.#listeners.add(options.onProgress);
     options.signal?.addEventListener('abort', () => void this.cancel(), { once: true });
 
-    const isCancelled = () => this.#cancelled;
     const context: RunContext = {
       file,
       name,
@@ -87,24 +88,15 @@ export class Upload {
       info: options.info ?? {},
       deps,
       settings,
-      gate: this.#gate,
-      segment: () => this.#segment.signal,
-      get cancelled() {
-        return isCancelled();
+      control: {
+        signal: this.#cancel.signal,
+        segment: () => this.#segment.signal,
+        whilePaused: () =>
+          this.#status.paused && !this.#cancel.signal.aborted
+            ? new Promise<void>((resolve) => this.#paused.push(resolve))
+            : Promise.resolve(),
       },
-      cancelSignal: this.#cancel.signal,
-      setState: (state) => this.#set(state),
-      setProgress: (progress) => {
-        this.#progress = progress;
-        this.#emit();
-      },
-      changed: () => this.#emit(),
-      resumed: () => {
-        this.#resumed = true;
-      },
-      session: (session, key) => {
-        this.#session = { session, key };
-      },
+      report: (event) => this.#report(event),
     };
     this.done = (async () => {
       if (options.signal?.aborted) throw aborted();
@@ -112,12 +104,13 @@ export class Upload {
       try {
         const result = await runner(context);
         this.#result = result;
-        this.#set('done');
+        this.#settle('done');
         return result;
       } catch (error) {
-        const failure = this.#cancelled ? aborted() : toUploadError(error);
+        const cancelled = this.#cancel.signal.aborted;
+        const failure = cancelled ? aborted() : toUploadError(error);
         this.#error = failure;
-        this.#set(this.#cancelled ? 'cancelled' : 'failed');
+        this.#settle(cancelled ? 'cancelled' : 'failed');
         throw failure;
       }
     })();
@@ -127,17 +120,16 @@ export class Upload {
 
   /** Stops sending after aborting requests in flight; `resume()` continues from the parts done. */
   pause(): void {
-    if (this.#isOver() || this.#gate.paused) return;
-    this.#gate.close();
+    if (this.#isOver() || this.#status.paused) return;
     this.#segment.abort();
-    this.#set('paused');
+    this.#apply({ type: 'pause' });
   }
 
   resume(): void {
-    if (this.#isOver() || !this.#gate.paused) return;
+    if (this.#isOver() || !this.#status.paused) return;
     this.#segment = new AbortController();
-    this.#set('uploading');
-    this.#gate.open();
+    this.#apply({ type: 'resume' });
+    this.#wake();
   }
 
   /**
@@ -147,10 +139,9 @@ export class Upload {
   cancel(): Promise<void> {
     if (this.#cleanup) return this.#cleanup;
     if (this.#isOver()) return Promise.resolve();
-    this.#cancelled = true;
     this.#cancel.abort();
     this.#segment.abort();
-    this.#gate.open();
+    this.#wake();
     this.#cleanup = this.done.then(
       () => undefined,
       async () => {
@@ -173,18 +164,41 @@ export class Upload {
   }
 
   #isOver(): boolean {
-    return this.#state === 'done' || this.#state === 'failed' || this.#state === 'cancelled';
+    return this.#status.outcome !== undefined;
   }
 
-  #set(state: UploadState): void {
-    if (this.#isOver()) return;
-    // A pause holds until resume(): the run reporting 'uploading' meanwhile must not undo it.
-    if (this.#gate.paused && state !== 'done' && state !== 'failed' && state !== 'cancelled') {
-      if (this.#state === 'paused') return;
-      state = 'paused';
+  #wake(): void {
+    for (const wake of this.#paused.splice(0)) wake();
+  }
+
+  /** A run's report: progress and facts are kept, state changes go through the reducer. */
+  #report(event: RunEvent): void {
+    switch (event.type) {
+      case 'sending':
+        this.#progress = event.progress;
+        return this.#emit();
+      case 'progress':
+        return this.#emit();
+      case 'resumed':
+        this.#resumed = true;
+        return this.#emit();
+      case 'started':
+        this.#session = { session: event.session, key: event.key };
+        return;
+      default:
+        return this.#apply(event);
     }
-    this.#state = state;
-    this.#emit();
+  }
+
+  #settle(outcome: RunOutcome): void {
+    this.#apply({ type: 'settled', outcome });
+  }
+
+  /** Emits only when the state an app sees changed. */
+  #apply(event: StatusEvent): void {
+    const before = stateOf(this.#status);
+    this.#status = reduceStatus(this.#status, event);
+    if (stateOf(this.#status) !== before) this.#emit();
   }
 
   #emit(): void {
@@ -205,7 +219,7 @@ export class Upload {
       ...progress,
       id: this.id,
       name,
-      state: this.#state,
+      state: stateOf(this.#status),
       resumed: this.#resumed,
       error: this.#error,
       result: this.#result,
