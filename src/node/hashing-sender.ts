@@ -25,7 +25,8 @@ import {
   request as httpRequest,
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { UploadError } from '../upload/errors.js';
+import { isUploadError } from '../upload/errors.js';
+import { changedOnDisk, unreadable } from '../upload/to-upload-error.js';
 import { noAnswer, type SendHashed, type SendHashedRequest, type SendResponse } from '../upload/transport.js';
 import { type DiskFile, diskFileOf } from './disk-file.js';
 
@@ -103,7 +104,7 @@ async function sendHashed(
       await pump(request, req, hash, answer, buffers);
     } catch (error) {
       if (failure) throw failure;
-      if (error instanceof UploadError) {
+      if (isUploadError(error)) {
         fail(error);
         throw error;
       }
@@ -169,17 +170,17 @@ async function pumpFromDisk(
   try {
     handle = await open(disk.path, 'r');
   } catch (error) {
-    throw unreadable(disk, error);
+    throw unreadable(error, disk.path);
   }
   try {
     const buffers = [pool.take(), pool.take()] as const;
     const read = async (position: number, buffer: Buffer) => {
       const want = Math.min(CHUNK_SIZE, request.end - position);
       const { bytesRead } = await handle.read(buffer, 0, want, position).catch((error: unknown) => {
-        throw unreadable(disk, error);
+        throw unreadable(error, disk.path);
       });
       // A short read means the file got shorter than when it was opened.
-      if (bytesRead !== want) throw changed(disk);
+      if (bytesRead !== want) throw changedOnDisk(disk.path);
       return buffer.subarray(0, want);
     };
     let position = request.start;
@@ -193,9 +194,9 @@ async function pumpFromDisk(
       await write(chunk);
     }
     const now = await handle.stat().catch((error: unknown) => {
-      throw unreadable(disk, error);
+      throw unreadable(error, disk.path);
     });
-    if (now.size !== disk.size || now.mtimeMs !== disk.mtimeMs) throw changed(disk);
+    if (now.size !== disk.size || now.mtimeMs !== disk.mtimeMs) throw changedOnDisk(disk.path);
     // Every write has called back: the socket holds neither buffer any more.
     for (const buffer of buffers) pool.give(buffer);
   } finally {
@@ -214,7 +215,7 @@ async function pumpFromBlob(
       try {
         result = await reader.read();
       } catch (error) {
-        throw new UploadError('file_unreadable', 'The file could not be read.', { cause: error });
+        throw unreadable(error);
       }
       if (result.done) return;
       await write(result.value);
@@ -242,14 +243,6 @@ function readAnswer(req: ClientRequest): Promise<SendResponse> {
       });
     });
   });
-}
-
-function unreadable(disk: DiskFile, cause: unknown): UploadError {
-  return new UploadError('file_unreadable', `${disk.path} could not be read.`, { cause });
-}
-
-function changed(disk: DiskFile): UploadError {
-  return new UploadError('file_unreadable', `${disk.path} changed on disk while it was being uploaded.`);
 }
 
 function describe(error: unknown): string {

@@ -1,19 +1,13 @@
-import type { B2Error } from '../b2/errors.js';
 import { isB2Error } from '../b2/errors.js';
 import type { UploadRetryHooks } from '../b2/upload.js';
-import {
-  type BrokerClient,
-  type BrokerConfig,
-  type BrokerErrorCode,
-  isBrokerError,
-} from './broker-client.js';
-import { UploadError, type UploadErrorCode } from './errors.js';
+import { type BrokerClient, type BrokerConfig, isBrokerError } from './broker-client.js';
 import type { Connectivity } from './gates.js';
 import type { Hasher } from './hasher.js';
 import type { RunSettings } from './options.js';
 import type { ResumeStore } from './resume-store.js';
 import type { RunEvent } from './run-status.js';
 import type { TabLock } from './tab-lock.js';
+import { aborted, toUploadError } from './to-upload-error.js';
 import type { Send, SendHashed } from './transport.js';
 
 /** Everything an upload run needs from its environment (ports, so tests can supply fakes). */
@@ -35,6 +29,7 @@ export interface UploadDeps {
 }
 
 export type { RunSettings } from './options.js';
+export { aborted, toUploadError } from './to-upload-error.js';
 export type { UploadState } from './run-status.js';
 
 /** How a run stops and waits: one object, driven by Upload's pause(), resume() and cancel(). */
@@ -141,47 +136,4 @@ export function runRetryHooks(context: RunContext, stop?: AbortSignal): UploadRe
 function isNoAnswer(error: unknown): boolean {
   if (isB2Error(error)) return error.status === 0 && error.code !== 'aborted';
   return isBrokerError(error) && error.status === 0;
-}
-
-export function aborted(): UploadError {
-  return new UploadError('aborted', 'The upload was cancelled.');
-}
-
-const BROKER_TO_UPLOAD: Record<BrokerErrorCode, UploadErrorCode> = {
-  unauthenticated: 'unauthenticated',
-  forbidden: 'forbidden',
-  origin_not_allowed: 'forbidden',
-  bad_upload_token: 'upload_expired',
-  expired_upload_token: 'upload_expired',
-  not_found: 'upload_expired',
-  too_large: 'too_large',
-  type_not_allowed: 'type_not_allowed',
-  size_mismatch: 'size_mismatch',
-  rate_limited: 'network',
-  unavailable: 'network',
-  b2_error: 'rejected',
-  bad_request: 'rejected',
-};
-
-/** Maps broker and B2 failures onto the SDK's closed set of upload error codes. */
-export function toUploadError(error: unknown): UploadError {
-  if (error instanceof UploadError) return error;
-  if (isBrokerError(error)) {
-    return new UploadError(BROKER_TO_UPLOAD[error.code], error.message, {
-      status: error.status,
-      cause: error,
-    });
-  }
-  if (isB2Error(error)) return fromB2Error(error);
-  if (error instanceof Error && error.name === 'AbortError') return aborted();
-  return new UploadError('rejected', error instanceof Error ? error.message : String(error), {
-    cause: error,
-  });
-}
-
-function fromB2Error(error: B2Error): UploadError {
-  if (error.code === 'aborted') return aborted();
-  const code: UploadErrorCode =
-    error.status === 0 || error.status >= 500 || error.status === 408 ? 'network' : 'rejected';
-  return new UploadError(code, error.message, { status: error.status, cause: error });
 }

@@ -1,13 +1,14 @@
 import { withUploadRetries } from '../b2/upload.js';
 import { createUploadUrlPool } from '../b2/upload-url-pool.js';
 import type { StoredPart, UploadResult, UploadSession } from './broker-client.js';
-import { brokerCall, pausable, type RunContext, runRetryHooks, toUploadError } from './context.js';
-import { UploadError } from './errors.js';
+import { brokerCall, pausable, type RunContext, runRetryHooks } from './context.js';
+import { isUploadError } from './errors.js';
 import { fingerprint } from './fingerprint.js';
 import { b2PartPort } from './part-port.js';
 import { type PartPlan, partPlan, partRange, proposePartSize } from '../protocol.js';
 import { ProgressTracker } from './progress.js';
 import type { ResumeRecord } from './resume-store.js';
+import { fileChanged, toUploadError, unreadable } from './to-upload-error.js';
 
 interface Prepared {
   session: UploadSession;
@@ -96,7 +97,7 @@ async function tryResume(
   try {
     stored = await brokerCall(context, (signal) => deps.broker.listParts(session, signal));
   } catch (error) {
-    if (error instanceof UploadError && error.code === 'upload_expired') {
+    if (isUploadError(error) && error.code === 'upload_expired') {
       const finished = await finishedMeanwhile(context, record);
       await deps.resumeStore.delete(record.key);
       if (!finished) return undefined;
@@ -109,7 +110,7 @@ async function tryResume(
   const done = await matchStoredParts(context, plan, stored);
   if (done === 'changed') {
     if (context.settings.ifFileChanged === 'fail') {
-      throw new UploadError('file_changed', 'The file differs from the upload being resumed.');
+      throw fileChanged();
     }
     // Start over: the old large file can't be finished with these bytes, so cancel it in B2.
     await brokerCall(context, (signal) => deps.broker.cancel(session, signal)).catch(() => undefined);
@@ -335,15 +336,4 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
     ),
   );
   if (failure !== undefined) throw toUploadError(failure);
-}
-
-function unreadable(error: unknown): UploadError {
-  if (error instanceof UploadError) return error;
-  if (
-    error instanceof Error &&
-    (error.name === 'AbortError' || (error as { code?: string }).code === 'aborted')
-  ) {
-    return new UploadError('aborted', 'The upload was cancelled.', { cause: error });
-  }
-  return new UploadError('file_unreadable', 'The file could not be read.', { cause: error });
 }

@@ -6,8 +6,8 @@ import {
 } from '../b2/upload.js';
 import { isBrokerError, type UploadResult } from './broker-client.js';
 import { pausable, type RunContext, runRetryHooks } from './context.js';
-import { UploadError } from './errors.js';
 import { ProgressTracker } from './progress.js';
+import { unreadable } from './to-upload-error.js';
 
 /**
  * A file below the broker's `smallFileMaxSize` goes in one request through the broker, which
@@ -19,7 +19,7 @@ export async function runSmallUpload(context: RunContext): Promise<UploadResult>
   const sha1 = await pausable(context, (signal) =>
     deps.hasher.sha1(file, { signal }).catch((error) => {
       if (context.control.signal.aborted) throw error;
-      throw new UploadError('file_unreadable', 'The file could not be read.', { cause: error });
+      throw unreadable(error);
     }),
   );
   const progress = new ProgressTracker(file.size, 1, deps.now);

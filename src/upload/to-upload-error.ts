@@ -1,0 +1,72 @@
+/**
+ * Every failure an upload can meet, mapped onto the SDK's closed set of UploadError codes: broker
+ * refusals, B2 answers, file reads, cancels. The one place such a mapping lives.
+ */
+import { type B2Error, isB2Error } from '../b2/errors.js';
+import { type BrokerErrorCode, isBrokerError } from './broker-client.js';
+import { isUploadError, UploadError, type UploadErrorCode } from './errors.js';
+
+export function aborted(cause?: unknown): UploadError {
+  return new UploadError('aborted', 'The upload was cancelled.', cause === undefined ? undefined : { cause });
+}
+
+const BROKER_TO_UPLOAD: Record<BrokerErrorCode, UploadErrorCode> = {
+  unauthenticated: 'unauthenticated',
+  forbidden: 'forbidden',
+  origin_not_allowed: 'forbidden',
+  bad_upload_token: 'upload_expired',
+  expired_upload_token: 'upload_expired',
+  not_found: 'upload_expired',
+  too_large: 'too_large',
+  type_not_allowed: 'type_not_allowed',
+  size_mismatch: 'size_mismatch',
+  rate_limited: 'network',
+  unavailable: 'network',
+  b2_error: 'rejected',
+  bad_request: 'rejected',
+};
+
+/** Maps broker and B2 failures onto the SDK's closed set of upload error codes. */
+export function toUploadError(error: unknown): UploadError {
+  if (isUploadError(error)) return error;
+  if (isBrokerError(error)) {
+    return new UploadError(BROKER_TO_UPLOAD[error.code], error.message, {
+      status: error.status,
+      cause: error,
+    });
+  }
+  if (isB2Error(error)) return fromB2Error(error);
+  if (error instanceof Error && error.name === 'AbortError') return aborted();
+  return new UploadError('rejected', error instanceof Error ? error.message : String(error), {
+    cause: error,
+  });
+}
+
+function fromB2Error(error: B2Error): UploadError {
+  if (error.code === 'aborted') return aborted();
+  const code: UploadErrorCode =
+    error.status === 0 || error.status >= 500 || error.status === 408 ? 'network' : 'rejected';
+  return new UploadError(code, error.message, { status: error.status, cause: error });
+}
+
+/** A read of the file (hashing it, sending it) failed; `path` names it where there is one (Node). */
+export function unreadable(error: unknown, path?: string): UploadError {
+  if (isUploadError(error)) return error;
+  if (
+    error instanceof Error &&
+    (error.name === 'AbortError' || (error as { code?: string }).code === 'aborted')
+  ) {
+    return aborted(error);
+  }
+  return new UploadError('file_unreadable', `${path ?? 'The file'} could not be read.`, { cause: error });
+}
+
+/** The file's bytes changed on disk while a part was read from it. */
+export function changedOnDisk(path: string): UploadError {
+  return new UploadError('file_unreadable', `${path} changed on disk while it was being uploaded.`);
+}
+
+/** The file differs from the upload a resume would continue. */
+export function fileChanged(): UploadError {
+  return new UploadError('file_changed', 'The file differs from the upload being resumed.');
+}
