@@ -71,6 +71,7 @@ const STATE_WORDS: Record<UploadSnapshot['state'], string> = {
   uploading: 'Uploading',
   paused: 'Paused',
   offline: 'Offline — continues when the connection is back',
+  reconnecting: 'Reconnecting to the server…',
   finishing: 'Finishing…',
   done: 'Uploaded',
   failed: 'Failed',

@@ -1,4 +1,5 @@
 import { isB2Error } from '../b2/errors.js';
+import { backoffDelay } from '../b2/retry.js';
 import type { UploadRetryHooks } from '../b2/upload.js';
 import { type BrokerClient, type BrokerConfig, isBrokerError } from './broker-client.js';
 import type { Connectivity } from './gates.js';
@@ -82,38 +83,79 @@ export async function pausable<T>(
 }
 
 /**
- * A broker call that survives pauses and outages: ky already retried 408/429/5xx with backoff;
- * what still fails for lack of a network waits for `online` and tries again.
+ * A broker call that survives pauses and outages: ky already retried 408/429/5xx with backoff
+ * (`retry.maxAttempts` attempts); what still fails for lack of a network, or because the broker
+ * stopped answering, is waited out (see `createWaits`) and tried again.
  */
 export async function brokerCall<T>(
   context: RunContext,
   call: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
+  const waits = createWaits(context);
   return pausable(context, async (signal) => {
     for (;;) {
       try {
-        return await call(signal);
+        const result = await call(signal);
+        waits.back();
+        return result;
       } catch (error) {
-        if (isBrokerError(error) && error.status === 0 && !context.deps.connectivity.isOnline()) {
-          context.report({ type: 'away', away: 'offline' });
-          await context.deps.connectivity.whenOnline(signal);
-          context.report({ type: 'back' });
-          continue;
-        }
-        throw toUploadError(error);
+        if (signal.aborted || !(await waits.waitOut(error))) throw toUploadError(error);
       }
     }
   });
 }
 
+export interface Waits {
+  /** Waits out `error` if it is being offline or an absent broker: true to try again, uncounted. */
+  waitOut(error: unknown): Promise<boolean>;
+  /** A request went through: a broker that was away is back. */
+  back(): void;
+}
+
+/**
+ * What isn't the upload's fault is waited out. Offline: until the `online` event, however long.
+ * A broker that gives no answer, or only a gateway's 502/503/504 (a restart, a short outage): with
+ * backoff, for at most `reconnectPatienceMs` since it went silent, reading `reconnecting`
+ * meanwhile; after that the upload fails, and a retry resumes it from the parts B2 holds.
+ */
+export function createWaits(context: RunContext): Waits {
+  const { deps, settings } = context;
+  let awaySince: number | undefined;
+  let tries = 0;
+  return {
+    async waitOut(error) {
+      if (isNoAnswer(error) && !deps.connectivity.isOnline()) {
+        context.report({ type: 'away', away: 'offline' });
+        await pausable(context, (signal) => deps.connectivity.whenOnline(signal));
+        context.report({ type: 'back' });
+        return true;
+      }
+      if (!isBrokerError(error) || error.code !== 'unavailable') return false;
+      const now = deps.now();
+      awaySince ??= now;
+      const left = awaySince + settings.reconnectPatienceMs - now;
+      if (left <= 0) return false;
+      tries += 1;
+      context.report({ type: 'away', away: 'reconnecting' });
+      const delay = Math.min(left, backoffDelay(tries, settings.retry, error.retryAfterSeconds));
+      await pausable(context, (signal) => settings.retry.sleep(delay, signal));
+      return true;
+    },
+    back() {
+      if (awaySince === undefined) return;
+      awaySince = undefined;
+      tries = 0;
+      context.report({ type: 'back' });
+    },
+  };
+}
+
 /**
  * The run's hooks into the one upload retry loop (`withUploadRetries`): an attempt interrupted by
- * pause() runs again after resume(), uncounted, on a fresh URL; a failure without an answer while
- * the browser is offline waits for the `online` event, uncounted. `stop` ends every attempt (a
- * sibling part failed for good).
+ * pause() runs again after resume(), uncounted, on a fresh URL; what `waits` waits out (offline, an
+ * absent broker) is not counted either. `stop` ends every attempt (a sibling part failed for good).
  */
-export function runRetryHooks(context: RunContext, stop?: AbortSignal): UploadRetryHooks {
-  const { connectivity } = context.deps;
+export function runRetryHooks(context: RunContext, waits: Waits, stop?: AbortSignal): UploadRetryHooks {
   const { control } = context;
   return {
     async attemptSignal() {
@@ -122,13 +164,7 @@ export function runRetryHooks(context: RunContext, stop?: AbortSignal): UploadRe
       return stop ? AbortSignal.any([control.segment(), stop]) : control.segment();
     },
     interrupted: (signal) => signal?.aborted === true && !control.signal.aborted && !stop?.aborted,
-    async waitedOut(error) {
-      if (!isNoAnswer(error) || connectivity.isOnline()) return false;
-      context.report({ type: 'away', away: 'offline' });
-      await pausable(context, (signal) => connectivity.whenOnline(signal));
-      context.report({ type: 'back' });
-      return true;
-    },
+    waitedOut: (error) => waits.waitOut(error),
   };
 }
 

@@ -1,7 +1,7 @@
 import { withUploadRetries } from '../b2/upload.js';
 import { createUploadUrlPool } from '../b2/upload-url-pool.js';
 import type { StoredPart, UploadResult, UploadSession } from './broker-client.js';
-import { brokerCall, pausable, type RunContext, runRetryHooks } from './context.js';
+import { brokerCall, createWaits, pausable, type RunContext, runRetryHooks } from './context.js';
 import { isUploadError } from './errors.js';
 import { fingerprint } from './fingerprint.js';
 import { b2PartPort } from './part-port.js';
@@ -269,7 +269,7 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
 
   let failure: unknown;
   const stop = new AbortController();
-  const hooks = runRetryHooks(context, stop.signal);
+  const hooks = runRetryHooks(context, createWaits(context), stop.signal);
 
   const sendOne = (n: number, sha1: string | undefined): Promise<string> =>
     withUploadRetries(

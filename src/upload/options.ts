@@ -53,6 +53,11 @@ export interface UploaderOptions {
    * Default 60 s.
    */
   stallTimeoutMs?: number;
+  /**
+   * How long an upload waits for a broker that stopped answering (a restart, a short outage)
+   * before it fails, in ms; meanwhile its state reads `reconnecting`. Default 5 min.
+   */
+  reconnectPatienceMs?: number;
   /** Retry tuning of part uploads and broker calls. */
   retry?: UploaderRetryOptions;
   /** SHA-1 hashing; default Web Workers (hash-wasm via comlink), or in-thread where Workers don't exist. */
@@ -69,6 +74,8 @@ export interface RunSettings {
   resumeTtlMs: number;
   /** A part request with no progress for this long is abandoned and retried on a fresh URL. */
   stallTimeoutMs: number;
+  /** How long an absent broker is waited for, from its first silence. */
+  reconnectPatienceMs: number;
   retry: ResolvedRetryOptions;
 }
 
@@ -81,6 +88,7 @@ export const UPLOADER_DEFAULTS = {
   ifFileChanged: 'restart',
   resumeTtlMs: 24 * 60 * 60 * 1000,
   stallTimeoutMs: 60_000,
+  reconnectPatienceMs: 5 * 60 * 1000,
   retry: { maxAttempts: 5, uploadAttempts: 5, initialDelayMs: 1000, multiplier: 1.5, maxDelayMs: 64_000 },
 } as const satisfies Defaults;
 
@@ -116,6 +124,11 @@ export function resolveUploaderOptions(
       ifFileChanged: fileChangedPolicy(options),
       resumeTtlMs: number('resumeTtlMs', options.resumeTtlMs ?? d.resumeTtlMs, 1),
       stallTimeoutMs: number('stallTimeoutMs', options.stallTimeoutMs ?? d.stallTimeoutMs, 0),
+      reconnectPatienceMs: number(
+        'reconnectPatienceMs',
+        options.reconnectPatienceMs ?? d.reconnectPatienceMs,
+        0,
+      ),
       retry: {
         maxAttempts: integer('retry.maxAttempts', retry.maxAttempts ?? d.retry.maxAttempts, 1),
         uploadAttempts: integer('retry.uploadAttempts', retry.uploadAttempts ?? d.retry.uploadAttempts, 1),

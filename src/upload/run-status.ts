@@ -1,6 +1,6 @@
 /**
  * An upload's state, as one reducer over what happens to it. The run reports where it is (its
- * phase) and what it waits for (the network); the user pauses and resumes; the run
+ * phase) and what it waits for (the network, the broker); the user pauses and resumes; the run
  * settles once. `stateOf` derives the one `UploadState` an app sees from those facts, so no two
  * places can disagree (a resumed upload reads `uploading` again, whatever the run said meanwhile).
  */
@@ -13,6 +13,7 @@ export type UploadState =
   | 'uploading'
   | 'paused'
   | 'offline'
+  | 'reconnecting'
   | 'finishing'
   | 'done'
   | 'failed'
@@ -21,8 +22,8 @@ export type UploadState =
 /** Where the run is in its work. */
 export type RunPhase = 'preparing' | 'waiting' | 'uploading' | 'finishing';
 
-/** What the run is waiting out: the browser being offline. */
-export type RunAway = 'offline';
+/** What the run is waiting out: the browser being offline, or a broker that stopped answering. */
+export type RunAway = 'offline' | 'reconnecting';
 
 /** What a run tells its Upload, through `RunContext.report`. */
 export type RunEvent =

@@ -5,7 +5,7 @@ import {
   withUploadRetries,
 } from '../b2/upload.js';
 import { isBrokerError, type UploadResult } from './broker-client.js';
-import { pausable, type RunContext, runRetryHooks } from './context.js';
+import { createWaits, pausable, type RunContext, runRetryHooks } from './context.js';
 import { ProgressTracker } from './progress.js';
 import { unreadable } from './to-upload-error.js';
 
@@ -25,6 +25,7 @@ export async function runSmallUpload(context: RunContext): Promise<UploadResult>
   const progress = new ProgressTracker(file.size, 1, deps.now);
   context.report({ type: 'sending', progress });
   context.report({ type: 'phase', phase: 'uploading' });
+  const waits = createWaits(context);
   const result = await withUploadRetries(
     THROUGH_BROKER,
     (_target, signal) =>
@@ -48,8 +49,9 @@ export async function runSmallUpload(context: RunContext): Promise<UploadResult>
         }),
     settings.retry,
     undefined,
-    { ...runRetryHooks(context), decide: decideSmallUpload },
+    { ...runRetryHooks(context, waits), decide: decideSmallUpload },
   );
+  waits.back();
   progress.partDone(1, file.size);
   return result;
 }

@@ -24,6 +24,7 @@ describe('uploader options', () => {
     ['resumeTtlMs', { resumeTtlMs: 0 }],
     ['stallTimeoutMs', { stallTimeoutMs: Number.NaN }],
     ['stallTimeoutMs', { stallTimeoutMs: Number.POSITIVE_INFINITY }],
+    ['reconnectPatienceMs', { reconnectPatienceMs: -5 }],
     ['retry', { retry: 3 }],
     ['retry.maxAttempts', { retry: { maxAttempts: 0 } }],
     ['retry.uploadAttempts', { retry: { uploadAttempts: Number.NaN } }],

@@ -21,6 +21,7 @@ const from: Record<string, RunStatus> = {
   uploading: { ...INITIAL_STATUS, phase: 'uploading' },
   finishing: { ...INITIAL_STATUS, phase: 'finishing' },
   offline: { ...INITIAL_STATUS, phase: 'uploading', away: 'offline' },
+  reconnecting: { ...INITIAL_STATUS, phase: 'finishing', away: 'reconnecting' },
   paused: { ...INITIAL_STATUS, phase: 'uploading', paused: true },
   'paused+offline': { ...INITIAL_STATUS, phase: 'uploading', paused: true, away: 'offline' },
   done: { ...INITIAL_STATUS, phase: 'finishing', outcome: 'done' },
@@ -34,6 +35,7 @@ const events: Record<string, StatusEvent> = {
   uploading: { type: 'phase', phase: 'uploading' },
   finishing: { type: 'phase', phase: 'finishing' },
   offline: { type: 'away', away: 'offline' },
+  reconnecting: { type: 'away', away: 'reconnecting' },
   back: { type: 'back' },
   pause: { type: 'pause' },
   resume: { type: 'resume' },
@@ -44,17 +46,18 @@ const events: Record<string, StatusEvent> = {
 
 // Rows: the state before; columns: the event; cells: the state after.
 const TABLE = `
-                 preparing  waiting    uploading  finishing  offline    back       pause   resume     done  failed  cancelled
-preparing        preparing  waiting    uploading  finishing  offline    preparing  paused  preparing  done  failed  cancelled
-waiting          preparing  waiting    uploading  finishing  offline    waiting    paused  waiting    done  failed  cancelled
-uploading        preparing  waiting    uploading  finishing  offline    uploading  paused  uploading  done  failed  cancelled
-finishing        preparing  waiting    uploading  finishing  offline    finishing  paused  finishing  done  failed  cancelled
-offline          offline    offline    offline    offline    offline    uploading  paused  offline    done  failed  cancelled
-paused           paused     paused     paused     paused     paused     paused     paused  uploading  done  failed  cancelled
-paused+offline   paused     paused     paused     paused     paused     paused     paused  offline    done  failed  cancelled
-done             done       done       done       done       done       done       done    done       done  done    done
-failed           failed     failed     failed     failed     failed     failed     failed  failed     failed failed failed
-cancelled        cancelled  cancelled  cancelled  cancelled  cancelled  cancelled  cancelled cancelled cancelled cancelled cancelled
+                 preparing  waiting    uploading  finishing  offline  reconnecting  back       pause   resume     done  failed  cancelled
+preparing        preparing  waiting    uploading  finishing  offline  reconnecting  preparing  paused  preparing  done  failed  cancelled
+waiting          preparing  waiting    uploading  finishing  offline  reconnecting  waiting    paused  waiting    done  failed  cancelled
+uploading        preparing  waiting    uploading  finishing  offline  reconnecting  uploading  paused  uploading  done  failed  cancelled
+finishing        preparing  waiting    uploading  finishing  offline  reconnecting  finishing  paused  finishing  done  failed  cancelled
+offline          offline    offline    offline    offline    offline  reconnecting  uploading  paused  offline    done  failed  cancelled
+reconnecting     reconnecting reconnecting reconnecting reconnecting offline reconnecting finishing paused reconnecting done failed cancelled
+paused           paused     paused     paused     paused     paused   paused        paused     paused  uploading  done  failed  cancelled
+paused+offline   paused     paused     paused     paused     paused   paused        paused     paused  offline    done  failed  cancelled
+done             done       done       done       done       done     done          done       done    done       done  done    done
+failed           failed     failed     failed     failed     failed   failed        failed     failed  failed     failed failed failed
+cancelled        cancelled  cancelled  cancelled  cancelled  cancelled cancelled    cancelled  cancelled cancelled cancelled cancelled cancelled
 `;
 
 const [header, ...rows] = TABLE.trim()
