@@ -1,6 +1,6 @@
 /**
  * The camelCase client method of every JSON operation in wire.ts, as one table, so the client's
- * methods and their types are generated from it rather than written out 22 times.
+ * methods and their types are generated from it rather than written out 24 times.
  */
 import type { JsonOperation, RequestOf, ResponseOf } from './wire.js';
 
@@ -23,6 +23,8 @@ export const OPERATION_METHODS = {
   getFileInfo: 'b2_get_file_info',
   hideFile: 'b2_hide_file',
   deleteFileVersion: 'b2_delete_file_version',
+  updateFileRetention: 'b2_update_file_retention',
+  updateFileLegalHold: 'b2_update_file_legal_hold',
   getDownloadAuthorization: 'b2_get_download_authorization',
   createKey: 'b2_create_key',
   listKeys: 'b2_list_keys',

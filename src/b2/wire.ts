@@ -49,7 +49,10 @@ export type B2WireCode =
   | 'too_many_requests'
   | 'internal_error'
   | 'service_unavailable'
-  | 'file_lock_conflict';
+  | 'file_lock_conflict'
+  | 'bucket_missing_file_lock'
+  | 'custom_timestamp_not_allowed'
+  | 'custom_timestamp_invalid';
 
 export type Capability =
   | 'listKeys'
@@ -220,6 +223,20 @@ export interface ServerSideEncryptionRequest {
   customerKeyMd5?: string;
 }
 
+/** Object Lock retention of a file version; `mode: null` = none. */
+export interface FileRetention {
+  mode: 'governance' | 'compliance' | null;
+  retainUntilTimestamp: number | null;
+}
+
+export type LegalHold = 'on' | 'off';
+
+/** A bucket's default retention for new files; `mode: null` (and no period) = none. */
+export interface DefaultRetention {
+  mode: 'compliance' | 'governance' | null;
+  period?: { duration: number; unit: 'days' | 'years' } | null;
+}
+
 export interface Authorized<T> {
   isClientAuthorizedToRead: boolean;
   value: T | null;
@@ -239,11 +256,8 @@ export interface FileVersion {
   fileId: string | null;
   fileInfo: Record<string, string>;
   fileName: string;
-  fileRetention?: Authorized<{
-    mode: 'governance' | 'compliance' | null;
-    retainUntilTimestamp: number | null;
-  }>;
-  legalHold?: Authorized<'on' | 'off'>;
+  fileRetention?: Authorized<FileRetention>;
+  legalHold?: Authorized<LegalHold>;
   serverSideEncryption?: ServerSideEncryption;
   replicationStatus?: 'PENDING' | 'COMPLETED' | 'FAILED' | 'REPLICA';
   uploadTimestamp: number;
@@ -335,6 +349,7 @@ export interface CreateBucketRequest {
   lifecycleRules?: LifecycleRule[];
   fileLockEnabled?: boolean;
   defaultServerSideEncryption?: ServerSideEncryptionRequest;
+  defaultRetention?: DefaultRetention;
 }
 
 export interface ListBucketsRequest {
@@ -356,6 +371,9 @@ export interface UpdateBucketRequest {
   corsRules?: CorsRule[];
   lifecycleRules?: LifecycleRule[];
   defaultServerSideEncryption?: ServerSideEncryptionRequest;
+  /** Object Lock can be switched on (never off). */
+  fileLockEnabled?: boolean;
+  defaultRetention?: DefaultRetention;
   ifRevisionIs?: number;
 }
 
@@ -381,6 +399,8 @@ export interface StartLargeFileRequest {
   fileInfo?: Record<string, string>;
   customUploadTimestamp?: number;
   serverSideEncryption?: ServerSideEncryptionRequest;
+  fileRetention?: FileRetention;
+  legalHold?: LegalHold;
 }
 
 export interface GetUploadPartUrlRequest {
@@ -438,6 +458,10 @@ export interface CopyPartRequest {
   partNumber: number;
   /** `bytes=a-b`, inclusive; omitted copies the whole source. */
   range?: string;
+  /** The SSE-C key of an SSE-C source. */
+  sourceServerSideEncryption?: ServerSideEncryptionRequest;
+  /** The SSE-C key the large file was started with (SSE-B2 is chosen at start). */
+  destinationServerSideEncryption?: ServerSideEncryptionRequest;
 }
 
 export interface CopyFileRequest {
@@ -448,6 +472,10 @@ export interface CopyFileRequest {
   metadataDirective?: 'COPY' | 'REPLACE';
   contentType?: string;
   fileInfo?: Record<string, string>;
+  fileRetention?: FileRetention;
+  legalHold?: LegalHold;
+  sourceServerSideEncryption?: ServerSideEncryptionRequest;
+  destinationServerSideEncryption?: ServerSideEncryptionRequest;
 }
 
 export interface ListFileNamesRequest {
@@ -491,6 +519,32 @@ export interface DeleteFileVersionRequest {
 export interface DeleteFileVersionResponse {
   fileId: string;
   fileName: string;
+}
+
+export interface UpdateFileRetentionRequest {
+  fileName: string;
+  fileId: string;
+  fileRetention: FileRetention;
+  /** Shorten or remove a governance retention (needs the bypassGovernance capability). */
+  bypassGovernance?: boolean;
+}
+
+export interface UpdateFileRetentionResponse {
+  fileId: string;
+  fileName: string;
+  fileRetention: FileRetention;
+}
+
+export interface UpdateFileLegalHoldRequest {
+  fileName: string;
+  fileId: string;
+  legalHold: LegalHold;
+}
+
+export interface UpdateFileLegalHoldResponse {
+  fileId: string;
+  fileName: string;
+  legalHold: LegalHold;
 }
 
 export interface GetDownloadAuthorizationRequest {
@@ -562,6 +616,8 @@ export interface JsonOperations {
   b2_get_file_info: [GetFileInfoRequest, FileVersion];
   b2_hide_file: [HideFileRequest, FileVersion];
   b2_delete_file_version: [DeleteFileVersionRequest, DeleteFileVersionResponse];
+  b2_update_file_retention: [UpdateFileRetentionRequest, UpdateFileRetentionResponse];
+  b2_update_file_legal_hold: [UpdateFileLegalHoldRequest, UpdateFileLegalHoldResponse];
   b2_get_download_authorization: [GetDownloadAuthorizationRequest, GetDownloadAuthorizationResponse];
   b2_create_key: [CreateKeyRequest, CreateKeyResponse];
   b2_list_keys: [ListKeysRequest, ListKeysResponse];

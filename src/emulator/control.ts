@@ -6,9 +6,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorContext } from './context.js';
 import { isFaultConfigError } from './faults/config.js';
+import type { LifecycleReport } from './lifecycle.js';
 
 export interface ControlHooks {
   expireAccountTokens(): void;
+  runLifecycle(): LifecycleReport;
+  setCustomUploadTimestamps(allowed: boolean): void;
   info(): Record<string, unknown>;
 }
 
@@ -66,7 +69,17 @@ export async function handleControl(
       if (typeof ms !== 'number' || !Number.isFinite(ms))
         return fail(res, 400, 'bad_request', 'ms must be a number');
       ctx.clock.advance(ms);
-      return reply(res, 200, { now: ctx.clock.now() });
+      // Moving the clock is how a test lets days pass, so the lifecycle pass runs with it.
+      return reply(res, 200, { now: ctx.clock.now(), lifecycle: hooks.runLifecycle() });
+    }
+    case 'POST lifecycle/run':
+      return reply(res, 200, hooks.runLifecycle());
+    case 'POST account': {
+      const allowed = (body as { customUploadTimestamps?: unknown }).customUploadTimestamps;
+      if (typeof allowed !== 'boolean')
+        return fail(res, 400, 'bad_request', 'customUploadTimestamps must be a boolean');
+      hooks.setCustomUploadTimestamps(allowed);
+      return reply(res, 200, { customUploadTimestamps: allowed });
     }
     case 'POST tokens/expire':
       hooks.expireAccountTokens();

@@ -13,6 +13,7 @@ import { type Counters, createCounters } from './counters.js';
 import { createFaultInjector, type FaultInjector } from './faults/injector.js';
 import { createHashPool } from './hash-pool.js';
 import { newAccountId, newKeySecret, randomHex } from './ids.js';
+import { type LifecycleReport, runLifecycle } from './lifecycle.js';
 import type { AccountRecord, KeyRecord } from './model.js';
 import { createRequestHandler, type NodeHandler } from './server.js';
 import { MetaStore } from './store.js';
@@ -24,6 +25,7 @@ export type { FaultConfig, FaultRule, FaultSchedule } from './faults/config.js';
 export type { EndpointName } from './faults/endpoints.js';
 export type { FaultInjector } from './faults/injector.js';
 export type { Fault } from './faults/kinds.js';
+export type { LifecycleReport } from './lifecycle.js';
 export type { NodeHandler } from './server.js';
 export { createClock, createCounters, createFaultInjector };
 
@@ -54,6 +56,11 @@ export interface EmulatorOptions {
    * 1 MiB or more, stopped by close().
    */
   hashWorkers?: number;
+  /**
+   * Whether the account honours custom upload timestamps (B2 enables them per account on request).
+   * Default: the stored setting, else false, as on a fresh B2 account.
+   */
+  customUploadTimestamps?: boolean;
 }
 
 export interface Emulator {
@@ -67,6 +74,8 @@ export interface Emulator {
   counters: Counters;
   /** Every account token minted so far now answers 401 expired_auth_token. */
   expireAccountTokens(): void;
+  /** Runs the buckets' lifecycle rules once, at the emulator clock's now (see docs/emulator.md). */
+  runLifecycle(): LifecycleReport;
   close(): Promise<void>;
 }
 
@@ -88,6 +97,13 @@ export function createEmulatorServer(options: EmulatorOptions = {}): EmulatorSer
   let account = store.get('account', 'account');
   if (!account) {
     account = { accountId: newAccountId(), tokenSecret: randomHex(32), revokedUpToSerial: 0 };
+    store.put('account', 'account', account);
+  }
+  if (
+    options.customUploadTimestamps !== undefined &&
+    options.customUploadTimestamps !== (account.customUploadTimestamps ?? false)
+  ) {
+    account = { ...account, customUploadTimestamps: options.customUploadTimestamps };
     store.put('account', 'account', account);
   }
   const master = ensureMasterKey(store, account, options);
@@ -120,8 +136,12 @@ export function createEmulatorServer(options: EmulatorOptions = {}): EmulatorSer
   const expireAccountTokens = () => {
     store.put('account', 'account', { ...ctx.account(), revokedUpToSerial: tokens.nextSerial() });
   };
+  const lifecycle = () => runLifecycle(ctx);
   const handler = createRequestHandler(ctx, {
     expireAccountTokens,
+    runLifecycle: lifecycle,
+    setCustomUploadTimestamps: (allowed) =>
+      store.put('account', 'account', { ...ctx.account(), customUploadTimestamps: allowed }),
     info: () => ({ accountId: account.accountId, keyId: master.applicationKeyId }),
   });
   return {
@@ -133,6 +153,7 @@ export function createEmulatorServer(options: EmulatorOptions = {}): EmulatorSer
     clock,
     counters,
     expireAccountTokens,
+    runLifecycle: lifecycle,
     close: () => {
       store.close();
       // Workers are unref'd, so not waiting here cannot keep the process alive.

@@ -10,6 +10,11 @@ export interface AccountRecord {
   tokenSecret: string;
   /** Tokens minted with a serial at or below this were revoked by expireAccountTokens(). */
   revokedUpToSerial: number;
+  /**
+   * Custom upload timestamps are allowed (B2 enables them per account on request). Absent = not
+   * allowed, as on a fresh B2 account.
+   */
+  customUploadTimestamps?: boolean;
 }
 
 export interface KeyRecord {
@@ -33,7 +38,22 @@ export interface BucketRecord {
   lifecycleRules: LifecycleRule[];
   defaultSse: 'SSE-B2' | null;
   fileLockEnabled: boolean;
+  /** Object Lock default retention of new files; absent = none. */
+  defaultRetention?: DefaultRetention;
   revision: number;
+}
+
+export type RetentionMode = 'governance' | 'compliance';
+
+export interface DefaultRetention {
+  mode: RetentionMode;
+  period: { duration: number; unit: 'days' | 'years' };
+}
+
+/** An Object Lock retention on one file version. */
+export interface Retention {
+  mode: RetentionMode;
+  retainUntilTimestamp: number;
 }
 
 /** A stored byte run; a small file has one, a finished large file one per part, in order. */
@@ -56,7 +76,13 @@ export interface FileRecord {
   uploadTimestamp: number;
   /** Creation order; orders versions of one name newest first. */
   seq: number;
-  sse: 'SSE-B2' | null;
+  sse: 'SSE-B2' | 'SSE-C' | null;
+  /** SSE-C only: base64 MD5 of the customer key, to check the key of later requests (never the key). */
+  sseKeyMd5?: string;
+  /** Object Lock retention; absent = none. */
+  retention?: Retention;
+  /** Object Lock legal hold; absent = never set. */
+  legalHold?: 'on' | 'off';
   blobs: BlobRef[];
 }
 

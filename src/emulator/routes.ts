@@ -31,6 +31,8 @@ export const JSON_OPERATIONS: ReadonlySet<string> = new Set<JsonOperation>([
   'b2_get_file_info',
   'b2_hide_file',
   'b2_delete_file_version',
+  'b2_update_file_retention',
+  'b2_update_file_legal_hold',
   'b2_get_download_authorization',
   'b2_create_key',
   'b2_list_keys',

@@ -24,6 +24,7 @@ import {
   startLargeFile,
 } from './ops/large.js';
 import { listFileNames, listFileVersions } from './ops/listing.js';
+import { updateFileLegalHold, updateFileRetention } from './ops/retention.js';
 import type { JsonHandler } from './ops/types.js';
 import { getUploadPartUrl, getUploadUrl, uploadFile, uploadPart } from './ops/upload.js';
 import { endpointOf, methodsOf, parseRoute, type Route } from './routes.js';
@@ -47,6 +48,8 @@ const JSON_HANDLERS: Record<JsonOperation, JsonHandler> = {
   b2_get_file_info: getFileInfo,
   b2_hide_file: hideFile,
   b2_delete_file_version: deleteFileVersion,
+  b2_update_file_retention: updateFileRetention,
+  b2_update_file_legal_hold: updateFileLegalHold,
   b2_get_download_authorization: getDownloadAuthorization,
   b2_create_key: createKey,
   b2_list_keys: listKeys,

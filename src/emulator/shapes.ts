@@ -12,7 +12,7 @@ import type { Grant } from './auth.js';
 import type { Settings } from './context.js';
 import type { BucketRecord, FileRecord, KeyRecord, PartRecord } from './model.js';
 
-const sseOf = (mode: 'SSE-B2' | null) =>
+const sseOf = (mode: 'SSE-B2' | 'SSE-C' | null) =>
   mode ? { mode, algorithm: 'AES256' as const } : { mode: null, algorithm: null };
 
 const can = (grant: Grant | undefined, capability: string) =>
@@ -30,7 +30,9 @@ export function fileShape(
     action,
     bucketId: f.bucketId,
     contentLength: f.contentLength,
-    contentMd5: f.contentMd5,
+    // The MD5 of SSE-C plaintext would let anyone without the key confirm a guess of the content, so
+    // it is not shown (as S3 does for SSE-C; B2's behaviour here is unconfirmed).
+    contentMd5: f.sse === 'SSE-C' ? null : f.contentMd5,
     contentSha1: f.contentSha1,
     contentType: f.contentType,
     fileId: f.fileId,
@@ -45,9 +47,14 @@ export function fileShape(
   const readHold = can(grant, 'readFileLegalHolds');
   out.fileRetention = {
     isClientAuthorizedToRead: readRetention,
-    value: readRetention ? { mode: null, retainUntilTimestamp: null } : null,
+    value: readRetention
+      ? {
+          mode: f.retention?.mode ?? null,
+          retainUntilTimestamp: f.retention?.retainUntilTimestamp ?? null,
+        }
+      : null,
   };
-  out.legalHold = { isClientAuthorizedToRead: readHold, value: null };
+  out.legalHold = { isClientAuthorizedToRead: readHold, value: readHold ? (f.legalHold ?? null) : null };
   out.serverSideEncryption = sseOf(f.sse);
   return out;
 }
@@ -69,14 +76,14 @@ export function folderShape(accountId: string, bucketId: string, name: string): 
   };
 }
 
-export function partShape(p: PartRecord): Part {
+export function partShape(p: PartRecord, sse: FileRecord['sse']): Part {
   return {
     fileId: p.fileId,
     partNumber: p.partNumber,
     contentLength: p.contentLength,
     contentSha1: p.contentSha1,
-    contentMd5: p.contentMd5,
-    serverSideEncryption: sseOf(null),
+    contentMd5: sse === 'SSE-C' ? null : p.contentMd5,
+    serverSideEncryption: sseOf(sse),
     uploadTimestamp: p.uploadTimestamp,
   };
 }
@@ -99,7 +106,10 @@ export function bucketShape(accountId: string, b: BucketRecord, grant: Grant | u
     fileLockConfiguration: {
       isClientAuthorizedToRead: readLock,
       value: readLock
-        ? { defaultRetention: { mode: null, period: null }, isFileLockEnabled: b.fileLockEnabled }
+        ? {
+            defaultRetention: b.defaultRetention ?? { mode: null, period: null },
+            isFileLockEnabled: b.fileLockEnabled,
+          }
         : null,
     },
     options: ['s3'],

@@ -32,6 +32,8 @@ const JSON_OPERATIONS: Record<JsonOperation, true> = {
   b2_get_file_info: true,
   b2_hide_file: true,
   b2_delete_file_version: true,
+  b2_update_file_retention: true,
+  b2_update_file_legal_hold: true,
   b2_get_download_authorization: true,
   b2_create_key: true,
   b2_list_keys: true,

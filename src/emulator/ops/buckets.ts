@@ -6,10 +6,10 @@ import {
   type LifecycleRule,
   Limits,
 } from '../../b2/wire.js';
-import { requireAccount, requireBucket, requireCapability } from '../auth.js';
+import { type Grant, requireAccount, requireBucket, requireCapability } from '../auth.js';
 import { B2Failure, badRequest, unauthorized } from '../errors.js';
 import { newBucketId } from '../ids.js';
-import type { BucketRecord } from '../model.js';
+import type { BucketRecord, DefaultRetention } from '../model.js';
 import {
   optArray,
   optBool,
@@ -21,6 +21,7 @@ import {
   reqString,
 } from '../params.js';
 import { bucketShape } from '../shapes.js';
+import { defaultRetentionOf } from '../lock.js';
 import { checkBucketName } from '../validate.js';
 import { bucketOrFail } from './lookup.js';
 import type { JsonHandler } from './types.js';
@@ -92,18 +93,34 @@ function corsRules(p: Params): CorsRule[] | undefined {
   });
 }
 
+const LIFECYCLE_DAYS = [
+  'daysFromHidingToDeleting',
+  'daysFromUploadingToHiding',
+  'daysFromStartingToCancelingUnfinishedLargeFiles',
+] as const;
+
+/**
+ * Lifecycle rules as B2 takes them: each `days*` field a positive integer or `null` (= that action is
+ * off; B2's own examples use it, and b2_list_buckets returns it), absent fields left absent, so a
+ * bucket's rules read with b2_list_buckets can be written back unchanged.
+ */
 function lifecycleRules(p: Params): LifecycleRule[] | undefined {
   const rules = optArray(p, 'lifecycleRules');
   return rules?.map((raw) => {
     if (typeof raw !== 'object' || raw === null) throw badRequest('lifecycleRules entries must be objects');
     const r = raw as Params;
-    return {
-      fileNamePrefix: optString(r, 'fileNamePrefix') ?? '',
-      daysFromHidingToDeleting: optInt(r, 'daysFromHidingToDeleting') ?? null,
-      daysFromUploadingToHiding: optInt(r, 'daysFromUploadingToHiding') ?? null,
-      daysFromStartingToCancelingUnfinishedLargeFiles:
-        optInt(r, 'daysFromStartingToCancelingUnfinishedLargeFiles') ?? null,
-    };
+    const rule: LifecycleRule = { fileNamePrefix: optString(r, 'fileNamePrefix') ?? '' };
+    for (const field of LIFECYCLE_DAYS) {
+      if (!(field in r)) continue;
+      if (r[field] === null) {
+        rule[field] = null;
+        continue;
+      }
+      const days = optInt(r, field)!;
+      if (days < 1) throw badRequest(`${field} must be a positive number of days or null`);
+      rule[field] = days;
+    }
+    return rule;
   });
 }
 
@@ -115,6 +132,27 @@ function defaultSse(p: Params): 'SSE-B2' | null | undefined {
   if (mode === null || mode === undefined) return null;
   throw badRequest('defaultServerSideEncryption.mode must be SSE-B2 or null');
 }
+
+/** A default retention asked for (null = none), checked against the key and the bucket's lock. */
+function requestedDefaultRetention(
+  p: Params,
+  grant: Grant,
+  fileLockEnabled: boolean,
+): DefaultRetention | null | undefined {
+  const retention = defaultRetentionOf(p);
+  if (retention === undefined) return undefined;
+  requireCapability(grant, 'writeBucketRetentions');
+  if (retention && !fileLockEnabled)
+    throw new B2Failure(400, 'bucket_missing_file_lock', 'A default retention needs fileLockEnabled');
+  return retention;
+}
+
+/** `defaultRetention` as a record field: absent when none. */
+const withDefaultRetention = (b: BucketRecord, retention: DefaultRetention | null | undefined) => {
+  if (retention === undefined) return b;
+  const { defaultRetention: _old, ...rest } = b;
+  return retention ? { ...rest, defaultRetention: retention } : rest;
+};
 
 export const createBucket: JsonHandler = (x, p, grant) => {
   const { ctx } = x;
@@ -128,7 +166,9 @@ export const createBucket: JsonHandler = (x, p, grant) => {
     throw new B2Failure(400, 'duplicate_bucket_name', 'Bucket name is already in use.');
   }
   if (existing.length >= Limits.maxBuckets) throw new B2Failure(400, 'too_many_buckets', 'Too many buckets');
-  const bucket: BucketRecord = {
+  const fileLockEnabled = optBool(p, 'fileLockEnabled') ?? false;
+  const retention = requestedDefaultRetention(p, grant, fileLockEnabled);
+  const created: BucketRecord = {
     bucketId: newBucketId(),
     bucketName,
     bucketType: type,
@@ -136,10 +176,11 @@ export const createBucket: JsonHandler = (x, p, grant) => {
     corsRules: corsRules(p) ?? [],
     lifecycleRules: lifecycleRules(p) ?? [],
     defaultSse: defaultSse(p) ?? null,
-    fileLockEnabled: optBool(p, 'fileLockEnabled') ?? false,
+    fileLockEnabled,
     // Recorded real traffic: a fresh bucket reports revision 2.
     revision: 2,
   };
+  const bucket = withDefaultRetention(created, retention);
   ctx.store.put('buckets', bucket.bucketId, bucket);
   return bucketShape(ctx.account().accountId, bucket, grant);
 };
@@ -183,16 +224,19 @@ export const updateBucket: JsonHandler = (x, p, grant) => {
   if (bucket.fileLockEnabled && lock === false) {
     throw new B2Failure(400, 'file_lock_conflict', 'fileLockEnabled value of false is not allowed');
   }
-  const updated: BucketRecord = {
+  const fileLockEnabled = lock ?? bucket.fileLockEnabled;
+  const retention = requestedDefaultRetention(p, grant, fileLockEnabled);
+  const changed: BucketRecord = {
     ...bucket,
     bucketType: bucketType(p, false) ?? bucket.bucketType,
     bucketInfo: bucketInfo(p) ?? bucket.bucketInfo,
     corsRules: corsRules(p) ?? bucket.corsRules,
     lifecycleRules: lifecycleRules(p) ?? bucket.lifecycleRules,
     defaultSse: defaultSse(p) ?? bucket.defaultSse,
-    fileLockEnabled: lock ?? bucket.fileLockEnabled,
+    fileLockEnabled,
     revision: bucket.revision + 1,
   };
+  const updated = withDefaultRetention(changed, retention);
   ctx.store.put('buckets', bucket.bucketId, updated);
   return bucketShape(ctx.account().accountId, updated, grant);
 };

@@ -5,8 +5,9 @@
  */
 import { decodeB2, encodeB2 } from '../../b2/encoding.js';
 import { B2_INFO_HEADERS } from '../../b2/wire.js';
-import { requireAccess, verifyToken } from '../auth.js';
+import { type Grant, requireAccess, verifyToken } from '../auth.js';
 import { readBlobs } from '../content.js';
+import { customerKeyFromHeaders, requireCustomerKey } from '../encryption.js';
 import { B2Failure, badRequest, notFound, unauthorized } from '../errors.js';
 import type { Exchange } from '../exchange.js';
 import type { BucketRecord, FileRecord } from '../model.js';
@@ -30,8 +31,8 @@ export async function downloadById(x: Exchange): Promise<void> {
   if (file.action !== 'upload') throw notFound(`File not present: ${file.fileId}`);
   const bucket = ctx.store.get('buckets', file.bucketId);
   if (!bucket) throw notFound();
-  authorizeDownload(x, bucket, file, false);
-  await serve(x, bucket, file);
+  const grant = authorizeDownload(x, bucket, file, false);
+  await serve(x, bucket, file, grant);
 }
 
 /** GET/HEAD /file/<bucketName>/<fileName> */
@@ -45,9 +46,9 @@ export async function downloadByName(x: Exchange, rawBucket: string, rawName: st
   if (!bucket) throw notFound(`Bucket not found: ${bucketName}`);
   const file = latestVersion(ctx, bucket.bucketId, fileName);
   // Auth first, so a caller without access cannot tell hidden names from missing ones.
-  authorizeDownload(x, bucket, file ?? { bucketId: bucket.bucketId, fileName }, true);
+  const grant = authorizeDownload(x, bucket, file ?? { bucketId: bucket.bucketId, fileName }, true);
   if (file?.action !== 'upload') throw notFound(`File not present: ${fileName}`);
-  await serve(x, bucket, file);
+  await serve(x, bucket, file, grant);
 }
 
 function authorizeDownload(
@@ -55,8 +56,8 @@ function authorizeDownload(
   bucket: BucketRecord,
   file: Pick<FileRecord, 'bucketId' | 'fileName'>,
   byName: boolean,
-): void {
-  if (bucket.bucketType === 'allPublic') return;
+): Grant | undefined {
+  if (bucket.bucketType === 'allPublic') return undefined;
   const token =
     x.header('authorization') ??
     (byName ? (x.url.searchParams.get('Authorization') ?? undefined) : undefined);
@@ -64,7 +65,7 @@ function authorizeDownload(
   const c = grant.claims;
   if (c.kind === 'account') {
     requireAccess(grant, 'readFiles', file.bucketId, file.fileName);
-    return;
+    return grant;
   }
   // Download-authorization tokens work by name only, inside their bucket and prefix.
   if (c.kind !== 'download' || !byName)
@@ -76,6 +77,40 @@ function authorizeDownload(
     if (x.url.searchParams.get(name) !== value)
       throw unauthorized(`${name} must match the download authorization`);
   }
+  return grant;
+}
+
+const RETENTION_HEADERS = ['X-Bz-File-Retention-Mode', 'X-Bz-File-Retention-Retain-Until-Timestamp'];
+const HOLD_HEADER = 'X-Bz-File-Legal-Hold';
+
+/**
+ * Object Lock headers of a lock-enabled bucket's file, for a caller whose key may read them; the
+ * ones withheld are named in X-Bz-Client-Unauthorized-To-Read (as b2sdk expects).
+ */
+function lockHeaders(file: FileRecord, grant: Grant | undefined): Record<string, string> {
+  const can = (capability: string) => (grant?.key.capabilities as string[] | undefined)?.includes(capability);
+  const headers: Record<string, string> = {};
+  const withheld: string[] = [];
+  if (!can('readFileRetentions')) withheld.push(...RETENTION_HEADERS);
+  else if (file.retention) {
+    headers[RETENTION_HEADERS[0]!] = file.retention.mode;
+    headers[RETENTION_HEADERS[1]!] = String(file.retention.retainUntilTimestamp);
+  }
+  if (!can('readFileLegalHolds')) withheld.push(HOLD_HEADER);
+  else if (file.legalHold) headers[HOLD_HEADER] = file.legalHold;
+  if (withheld.length) headers['X-Bz-Client-Unauthorized-To-Read'] = withheld.join(',');
+  return headers;
+}
+
+function encryptionHeaders(file: FileRecord): Record<string, string> {
+  if (file.sse === 'SSE-B2') return { 'X-Bz-Server-Side-Encryption': 'AES256' };
+  if (file.sse === 'SSE-C') {
+    return {
+      'X-Bz-Server-Side-Encryption-Customer-Algorithm': 'AES256',
+      'X-Bz-Server-Side-Encryption-Customer-Key-Md5': file.sseKeyMd5 ?? '',
+    };
+  }
+  return {};
 }
 
 type Range = { start: number; end: number } | 'unsatisfiable' | undefined;
@@ -96,7 +131,14 @@ function parseRange(header: string | undefined, size: number): Range {
   return { start, end };
 }
 
-async function serve(x: Exchange, bucket: BucketRecord, file: FileRecord): Promise<void> {
+async function serve(
+  x: Exchange,
+  bucket: BucketRecord,
+  file: FileRecord,
+  grant: Grant | undefined,
+): Promise<void> {
+  // GET and HEAD alike: an SSE-C file's bytes and headers need its key.
+  requireCustomerKey(file, customerKeyFromHeaders(x));
   const size = file.contentLength;
   const range = parseRange(x.header('range'), size);
   if (range === 'unsatisfiable') {
@@ -124,7 +166,8 @@ async function serve(x: Exchange, bucket: BucketRecord, file: FileRecord): Promi
     const value = x.url.searchParams.get(param);
     if (value !== null) headers[header] = value;
   }
-  if (file.sse) headers['X-Bz-Server-Side-Encryption'] = 'AES256';
+  Object.assign(headers, encryptionHeaders(file));
+  if (bucket.fileLockEnabled) Object.assign(headers, lockHeaders(file, grant));
   if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${size}`;
   const { start, end } = range ?? { start: 0, end: size - 1 };
   await x.send(range ? 206 : 200, headers, readBlobs(x.ctx, file.blobs, start, end));

@@ -1,18 +1,27 @@
 /** File versions: info, hide, delete, copy, download authorization. */
-import { createHash } from 'node:crypto';
 import { Limits } from '../../b2/wire.js';
 import { requireAccess } from '../auth.js';
 import { readBlobs, storeCopy } from '../content.js';
+import {
+  bucketEncryption,
+  customerKeyFromJson,
+  encryptionFields,
+  encryptionFromJson,
+  requireCustomerKey,
+} from '../encryption.js';
 import { B2Failure, badRequest } from '../errors.js';
 import { newFileId } from '../ids.js';
 import type { FileRecord } from '../model.js';
-import { optInt, optString, optStringMap, reqString } from '../params.js';
+import { lockFields, lockFromJson, requireUnlocked } from '../lock.js';
+import { optBool, optInt, optString, optStringMap, reqString } from '../params.js';
 import { fileShape } from '../shapes.js';
 import { checkFileName, normaliseFileInfo, parseCopyRange } from '../validate.js';
 import {
   bucketOrFail,
   dropUnfinished,
+  dropVersion,
   fileOrFail,
+  hideMarker,
   latestVersion,
   readableSource,
   requireListPrefix,
@@ -25,9 +34,6 @@ export const getFileInfo: JsonHandler = (x, p, grant) => {
   return fileShape(x.ctx.account().accountId, file, grant, x.version);
 };
 
-const EMPTY_SHA1 = createHash('sha1').digest('hex');
-const EMPTY_MD5 = createHash('md5').digest('hex');
-
 export const hideFile: JsonHandler = (x, p, grant) => {
   const { ctx } = x;
   const bucket = bucketOrFail(ctx, reqString(p, 'bucketId'));
@@ -39,23 +45,16 @@ export const hideFile: JsonHandler = (x, p, grant) => {
   if (latest.action === 'hide')
     throw new B2Failure(400, 'already_hidden', `File already hidden: ${fileName}`);
   const now = ctx.clock.now();
+  // A locked version stays the visible one: no bypass applies to hiding.
+  requireUnlocked(latest, now, { asked: false, grant });
   const seq = ctx.nextSeq();
-  // Hide marker fields exactly as recorded.
-  const marker: FileRecord = {
+  const marker = hideMarker({
     fileId: newFileId(bucket.bucketId, seq, now),
     bucketId: bucket.bucketId,
     fileName,
-    action: 'hide',
-    contentLength: 0,
-    contentSha1: EMPTY_SHA1,
-    contentMd5: EMPTY_MD5,
-    contentType: 'application/x-bz-hide-marker',
-    fileInfo: {},
     uploadTimestamp: Math.floor(now / 1000) * 1000,
     seq,
-    sse: null,
-    blobs: [],
-  };
+  });
   ctx.store.put('files', marker.fileId, marker);
   return fileShape(ctx.account().accountId, marker, grant, x.version);
 };
@@ -69,11 +68,13 @@ export const deleteFileVersion: JsonHandler = (x, p, grant) => {
     throw new B2Failure(400, 'file_not_present', `File not present: ${fileName} ${fileId}`);
   }
   requireAccess(grant, 'deleteFiles', file.bucketId, file.fileName);
+  const bypass = { asked: optBool(p, 'bypassGovernance') ?? false, grant };
   if (file.action === 'start') {
+    // Cancelling an unfinished large file never loses a locked version: there is none yet.
     dropUnfinished(ctx, file);
   } else {
-    ctx.store.delete('files', fileId);
-    for (const blob of file.blobs) ctx.blobs.delete(blob.blobId);
+    requireUnlocked(file, ctx.clock.now(), bypass);
+    dropVersion(ctx, file);
   }
   return { fileId, fileName };
 };
@@ -81,6 +82,7 @@ export const deleteFileVersion: JsonHandler = (x, p, grant) => {
 export const copyFile: JsonHandler = async (x, p, grant) => {
   const { ctx } = x;
   const source = readableSource(ctx, grant, reqString(p, 'sourceFileId'));
+  requireCustomerKey(source, customerKeyFromJson(p, 'sourceServerSideEncryption'));
   const fileName = reqString(p, 'fileName');
   checkFileName(fileName);
   const bucket = bucketOrFail(ctx, optString(p, 'destinationBucketId') ?? source.bucketId);
@@ -101,9 +103,17 @@ export const copyFile: JsonHandler = async (x, p, grant) => {
   const size = end - start + 1;
   if (size > Limits.maxSmallFileSize)
     throw new B2Failure(400, 'source_too_large', `Copy source too big: ${size}`);
-  const sse = bucket.defaultSse;
+  // Like every new version, a copy gets the encryption it asks for, else the bucket's default.
+  const encryption = encryptionFromJson(
+    p,
+    'destinationServerSideEncryption',
+    bucketEncryption(bucket.defaultSse),
+  );
+  const lock = lockFields(bucket, grant, lockFromJson(p), ctx.clock.now());
   const fileInfo =
-    directive === 'COPY' ? source.fileInfo : normaliseFileInfo(fileName, info ?? {}, sse !== null);
+    directive === 'COPY'
+      ? source.fileInfo
+      : normaliseFileInfo(fileName, info ?? {}, encryption.mode !== null || bucket.fileLockEnabled);
   const copy = await storeCopy(ctx, readBlobs(ctx, source.blobs, start, end));
   const now = ctx.clock.now();
   const seq = ctx.nextSeq();
@@ -119,7 +129,8 @@ export const copyFile: JsonHandler = async (x, p, grant) => {
     fileInfo,
     uploadTimestamp: Math.floor(now / 1000) * 1000,
     seq,
-    sse,
+    ...encryptionFields(encryption),
+    ...lock,
     blobs: [copy.blob],
   };
   ctx.store.put('files', file.fileId, file);

@@ -3,21 +3,21 @@ import { Limits } from '../../b2/wire.js';
 import { requireAccess } from '../auth.js';
 import { readBlobs, storeCopy } from '../content.js';
 import { resolveContentType } from '../content-type.js';
+import {
+  bucketEncryption,
+  customerKeyFromJson,
+  encryptionFields,
+  encryptionFromJson,
+  requireCustomerKey,
+} from '../encryption.js';
 import { B2Failure, badRequest } from '../errors.js';
 import { newFileId, seqOfFileId } from '../ids.js';
 import type { FileRecord, PartRecord } from '../model.js';
-import {
-  optInt,
-  optString,
-  optStringArray,
-  optStringMap,
-  type Params,
-  pageSize,
-  reqInt,
-  reqString,
-} from '../params.js';
+import { optInt, optString, optStringArray, optStringMap, pageSize, reqInt, reqString } from '../params.js';
+import { lockFields, lockFromJson } from '../lock.js';
 import { fileShape, partShape } from '../shapes.js';
 import { partKey } from '../store.js';
+import { uploadTimestamp } from '../timestamps.js';
 import { checkFileName, normaliseFileInfo, parseCopyRange } from '../validate.js';
 import {
   bucketOrFail,
@@ -28,15 +28,6 @@ import {
 } from './lookup.js';
 import type { JsonHandler } from './types.js';
 
-function requestedSse(p: Params, fallback: 'SSE-B2' | null): 'SSE-B2' | null {
-  const v = p.serverSideEncryption;
-  if (v === undefined) return fallback;
-  const mode = typeof v === 'object' && v !== null ? (v as Params).mode : undefined;
-  if (mode === 'SSE-B2') return 'SSE-B2';
-  if (mode === null || mode === undefined) return null;
-  throw badRequest('SSE-C is not supported by the b2up emulator');
-}
-
 export const startLargeFile: JsonHandler = (x, p, grant) => {
   const { ctx } = x;
   const bucket = bucketOrFail(ctx, reqString(p, 'bucketId'));
@@ -44,12 +35,15 @@ export const startLargeFile: JsonHandler = (x, p, grant) => {
   checkFileName(fileName);
   requireAccess(grant, 'writeFiles', bucket.bucketId, fileName);
   const contentType = resolveContentType(reqString(p, 'contentType'), fileName);
-  const sse = requestedSse(p, bucket.defaultSse);
-  const fileInfo = normaliseFileInfo(fileName, optStringMap(p, 'fileInfo') ?? {}, sse !== null);
+  const encryption = encryptionFromJson(p, 'serverSideEncryption', bucketEncryption(bucket.defaultSse));
+  const fileInfo = normaliseFileInfo(
+    fileName,
+    optStringMap(p, 'fileInfo') ?? {},
+    encryption.mode !== null || bucket.fileLockEnabled,
+  );
   const now = ctx.clock.now();
-  const custom = optInt(p, 'customUploadTimestamp');
-  if (custom !== undefined && (custom < 0 || custom > now))
-    throw badRequest('customUploadTimestamp must not be in the future');
+  const lock = lockFields(bucket, grant, lockFromJson(p), now);
+  const stamp = uploadTimestamp(ctx, now, optInt(p, 'customUploadTimestamp'));
   const seq = ctx.nextSeq();
   const file: FileRecord = {
     fileId: newFileId(bucket.bucketId, seq, now),
@@ -61,9 +55,10 @@ export const startLargeFile: JsonHandler = (x, p, grant) => {
     contentMd5: null,
     contentType,
     fileInfo,
-    uploadTimestamp: custom ?? Math.floor(now / 1000) * 1000,
+    uploadTimestamp: stamp,
     seq,
-    sse,
+    ...encryptionFields(encryption),
+    ...lock,
     blobs: [],
   };
   ctx.store.put('files', file.fileId, file);
@@ -82,7 +77,10 @@ export const listParts: JsonHandler = (x, p, grant) => {
   const parts = [...ctx.store.partsOf(file.fileId).values()]
     .filter((part) => part.partNumber >= start)
     .sort((a, b) => a.partNumber - b.partNumber);
-  return { parts: parts.slice(0, max).map(partShape), nextPartNumber: parts[max]?.partNumber ?? null };
+  return {
+    parts: parts.slice(0, max).map((part) => partShape(part, file.sse)),
+    nextPartNumber: parts[max]?.partNumber ?? null,
+  };
 };
 
 export const listUnfinishedLargeFiles: JsonHandler = (x, p, grant) => {
@@ -172,6 +170,9 @@ export const copyPart: JsonHandler = async (x, p, grant) => {
   const source = readableSource(ctx, grant, reqString(p, 'sourceFileId'));
   const file = unfinishedOrFail(ctx, reqString(p, 'largeFileId'));
   requireAccess(grant, 'writeFiles', file.bucketId, file.fileName);
+  requireCustomerKey(source, customerKeyFromJson(p, 'sourceServerSideEncryption'));
+  // The destination's encryption was fixed at start; an SSE-C file needs its key again here.
+  requireCustomerKey(file, customerKeyFromJson(p, 'destinationServerSideEncryption'));
   const partNumber = reqInt(p, 'partNumber');
   if (partNumber < 1 || partNumber > Limits.maxParts)
     throw badRequest(`partNumber must be 1 to ${Limits.maxParts}`);
@@ -194,5 +195,5 @@ export const copyPart: JsonHandler = async (x, p, grant) => {
   const old = ctx.store.get('parts', partKey(file.fileId, partNumber));
   ctx.store.put('parts', partKey(file.fileId, partNumber), part);
   if (old) ctx.blobs.delete(old.blob.blobId);
-  return partShape(part);
+  return partShape(part, file.sse);
 };

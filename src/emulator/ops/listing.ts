@@ -19,11 +19,23 @@ interface Entry {
   name: Buffer;
 }
 
-/** Versions of the bucket under `prefix`, by name in UTF-8 byte order, then newest first. */
-function sortedVersions(ctx: EmulatorContext, bucketId: string, prefix: string): Entry[] {
+/**
+ * Versions of the bucket under `prefix`, by name in UTF-8 byte order, then newest first.
+ * `withUnfinished`: unfinished large files too, as `action: "start"` rows (b2_list_file_versions shows
+ * them, as b2sdk's simulator models and rclone's cleanup relies on; b2_list_file_names never does).
+ */
+function sortedVersions(
+  ctx: EmulatorContext,
+  bucketId: string,
+  prefix: string,
+  withUnfinished: boolean,
+): Entry[] {
   return ctx.store
     .values('files')
-    .filter((f) => f.bucketId === bucketId && f.action !== 'start' && f.fileName.startsWith(prefix))
+    .filter(
+      (f) =>
+        f.bucketId === bucketId && (withUnfinished || f.action !== 'start') && f.fileName.startsWith(prefix),
+    )
     .map((file) => ({ file, name: Buffer.from(file.fileName) }))
     .sort((a, b) => Buffer.compare(a.name, b.name) || b.file.seq - a.file.seq);
 }
@@ -98,7 +110,7 @@ const rowName = (row: Row) => (row.kind === 'folder' ? row.name : row.file.fileN
 export const listFileNames: JsonHandler = (x, p, grant) => {
   const req = listRequest(x, p, grant, Limits.listFileNames);
   const start = Buffer.from(optString(p, 'startFileName') ?? '');
-  const entries = sortedVersions(x.ctx, req.bucketId, req.prefix).filter(
+  const entries = sortedVersions(x.ctx, req.bucketId, req.prefix, false).filter(
     (e) => Buffer.compare(e.name, start) >= 0,
   );
   // A folder row before startFileName must not reappear: drop entries whose folder sorts before it.
@@ -128,7 +140,7 @@ export const listFileVersions: JsonHandler = (x, p, grant) => {
   if (startSeq === undefined)
     throw new B2Failure(400, 'invalid_file_id', `Invalid startFileId: ${startFileId}`);
   const start = Buffer.from(startName ?? '');
-  const entries = sortedVersions(x.ctx, req.bucketId, req.prefix).filter((e) => {
+  const entries = sortedVersions(x.ctx, req.bucketId, req.prefix, true).filter((e) => {
     const order = Buffer.compare(e.name, start);
     if (order !== 0) return order > 0;
     return e.file.seq <= startSeq;

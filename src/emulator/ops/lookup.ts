@@ -3,6 +3,7 @@
  * `400 bad_bucket_id`, unknown unfinished file `400 bad_request "Invalid fileId"`, unknown file
  * `404 not_found`.
  */
+import { createHash } from 'node:crypto';
 import { type Grant, requireAccess } from '../auth.js';
 import type { EmulatorContext } from '../context.js';
 import { B2Failure, badRequest, notFound, unauthorized } from '../errors.js';
@@ -68,6 +69,32 @@ export function latestVersion(
     }
   }
   return latest;
+}
+
+/** Deletes a version and its bytes. */
+export function dropVersion(ctx: EmulatorContext, file: FileRecord): void {
+  ctx.store.delete('files', file.fileId);
+  for (const blob of file.blobs) ctx.blobs.delete(blob.blobId);
+}
+
+const EMPTY_SHA1 = createHash('sha1').digest('hex');
+const EMPTY_MD5 = createHash('md5').digest('hex');
+
+/** A hide marker, with the fields exactly as recorded from the real service. */
+export function hideMarker(
+  f: Pick<FileRecord, 'fileId' | 'bucketId' | 'fileName' | 'uploadTimestamp' | 'seq'>,
+): FileRecord {
+  return {
+    ...f,
+    action: 'hide',
+    contentLength: 0,
+    contentSha1: EMPTY_SHA1,
+    contentMd5: EMPTY_MD5,
+    contentType: 'application/x-bz-hide-marker',
+    fileInfo: {},
+    sse: null,
+    blobs: [],
+  };
 }
 
 export function dropUnfinished(ctx: EmulatorContext, file: FileRecord): void {

@@ -8,13 +8,22 @@ import { Limits } from '../../b2/wire.js';
 import { type Grant, requireAccess, verifyToken } from '../auth.js';
 import { bodyLength, receiveBody } from '../body.js';
 import { resolveContentType } from '../content-type.js';
+import {
+  bucketEncryption,
+  customerKeyFromHeaders,
+  encryptionFields,
+  encryptionFromHeaders,
+  requireCustomerKey,
+} from '../encryption.js';
 import { B2Failure, badRequest } from '../errors.js';
 import type { Exchange } from '../exchange.js';
 import { newFileId, randomHex } from '../ids.js';
 import type { FileRecord, PartRecord } from '../model.js';
 import { reqString } from '../params.js';
+import { lockFields, lockFromHeaders } from '../lock.js';
 import { fileShape, partShape } from '../shapes.js';
 import { partKey } from '../store.js';
+import { uploadTimestamp } from '../timestamps.js';
 import { checkFileName, normaliseFileInfo } from '../validate.js';
 import { bucketOrFail, unfinishedOrFail } from './lookup.js';
 import type { JsonHandler } from './types.js';
@@ -85,16 +94,6 @@ function uploadGrant(x: Exchange, kind: 'upload' | 'part', target: string, urlId
   return grant;
 }
 
-function sseFromHeaders(x: Exchange, fallback: 'SSE-B2' | null): 'SSE-B2' | null {
-  if (x.header('x-bz-server-side-encryption-customer-algorithm')) {
-    throw badRequest('SSE-C is not supported by the b2up emulator');
-  }
-  const sse = x.header('x-bz-server-side-encryption');
-  if (sse === undefined) return fallback;
-  if (sse !== 'AES256') throw badRequest(`Invalid X-Bz-Server-Side-Encryption: ${sse}`);
-  return 'SSE-B2';
-}
-
 function infoFromHeaders(x: Exchange): Record<string, string> {
   const info: Record<string, string> = {};
   for (const [name, raw] of Object.entries(x.req.headers)) {
@@ -104,6 +103,14 @@ function infoFromHeaders(x: Exchange): Record<string, string> {
     info[name.slice('x-bz-info-'.length)] = value;
   }
   return info;
+}
+
+/** X-Bz-Custom-Upload-Timestamp: ms since the epoch, base 10. */
+function customTimestampHeader(x: Exchange): number | undefined {
+  const raw = x.header('x-bz-custom-upload-timestamp');
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,16}$/.test(raw)) throw badRequest(`Invalid X-Bz-Custom-Upload-Timestamp: ${raw}`);
+  return Number(raw);
 }
 
 /** POST /b2api/vN/b2_upload_file/<bucketId>/<urlId> */
@@ -120,8 +127,15 @@ export async function uploadFile(x: Exchange, bucketId: string, urlId: string): 
     checkFileName(fileName);
     requireAccess(grant, 'writeFiles', bucket.bucketId, fileName);
     const contentType = resolveContentType(x.header('content-type'), fileName);
-    const sse = sseFromHeaders(x, bucket.defaultSse);
-    const fileInfo = normaliseFileInfo(fileName, infoFromHeaders(x), sse !== null);
+    const encryption = encryptionFromHeaders(x, bucketEncryption(bucket.defaultSse));
+    const lock = lockFields(bucket, grant, lockFromHeaders(x), ctx.clock.now());
+    const custom = customTimestampHeader(x);
+    const fileInfo = normaliseFileInfo(
+      fileName,
+      infoFromHeaders(x),
+      encryption.mode !== null || bucket.fileLockEnabled,
+    );
+    const stamp = uploadTimestamp(ctx, ctx.clock.now(), custom);
     const body = await receiveBody(x, sha1Mode);
     if (!ctx.store.get('buckets', bucketId)) {
       ctx.blobs.delete(body.blob.blobId);
@@ -139,10 +153,10 @@ export async function uploadFile(x: Exchange, bucketId: string, urlId: string): 
       contentMd5: body.contentMd5,
       contentType,
       fileInfo,
-      // Recorded file timestamps are whole seconds.
-      uploadTimestamp: Math.floor(now / 1000) * 1000,
+      uploadTimestamp: stamp,
       seq,
-      sse,
+      ...encryptionFields(encryption),
+      ...lock,
       blobs: [body.blob],
     };
     ctx.store.put('files', file.fileId, file);
@@ -164,7 +178,10 @@ export async function uploadPart(x: Exchange, fileId: string, urlId: string): Pr
     if (partNumber < 1 || partNumber > Limits.maxParts) {
       throw badRequest(`X-Bz-Part-Number must be 1 to ${Limits.maxParts}`);
     }
-    sseFromHeaders(x, null);
+    // Each part of an SSE-C large file carries the key it was started with.
+    requireCustomerKey(file, customerKeyFromHeaders(x));
+    if (x.header('x-bz-server-side-encryption') !== undefined)
+      throw badRequest('SSE-B2 is chosen at b2_start_large_file, not per part');
     const body = await receiveBody(x, sha1Mode);
     // The file may have been finished or cancelled while the bytes were arriving.
     if (ctx.store.get('files', fileId)?.action !== 'start') {
@@ -184,6 +201,6 @@ export async function uploadPart(x: Exchange, fileId: string, urlId: string): Pr
     const old = ctx.store.get('parts', partKey(fileId, partNumber));
     ctx.store.put('parts', partKey(fileId, partNumber), part);
     if (old) ctx.blobs.delete(old.blob.blobId);
-    await x.sendJson(200, partShape(part));
+    await x.sendJson(200, partShape(part, file.sse));
   });
 }
