@@ -179,7 +179,7 @@ export async function startStack(options: StackOptions): Promise<ReliabilityStac
         },
       });
     },
-    { ready: broker.ready },
+    { ready: broker.ready, downloadUrl: broker.downloadUrl },
   );
   const served: ServedBroker = await serveBroker(faulty);
 

@@ -4,6 +4,7 @@
  */
 import { type B2Client, createB2Client } from '../b2/client.js';
 import type { BrokerContext } from './context.js';
+import { type DownloadUrl, type DownloadUrlOptions, mintDownloadUrl } from './download-url.js';
 import { corsHeaders, decideOrigin, preflightHeaders } from './cors.js';
 import { BrokerConfigError, Refusal } from './errors.js';
 import { isRefusal, json, refusalResponse } from './http.js';
@@ -26,6 +27,11 @@ export interface Broker {
    * Called by the first request anyway; await it at start-up to fail fast.
    */
   ready(): Promise<void>;
+  /**
+   * A link that downloads `fileName` from the (private) bucket for a short while, for a user your
+   * app has decided may read it. The key needs `shareFiles`; B2's refusal rejects as a B2Error.
+   */
+  downloadUrl(fileName: string, options?: DownloadUrlOptions): Promise<DownloadUrl>;
 }
 
 export function createBroker(userOptions: BrokerOptions): Broker {
@@ -88,6 +94,8 @@ export function createBroker(userOptions: BrokerOptions): Broker {
     ready: async () => {
       await ready();
     },
+    downloadUrl: async (fileName: string, downloadOptions: DownloadUrlOptions = {}) =>
+      mintDownloadUrl(client, await ready(), b2.bucket, fileName, downloadOptions, options.now),
   });
 }
 

@@ -4,6 +4,8 @@
  * internal and may change.
  */
 export { type Broker, createBroker } from './broker.js';
+export type { StoredFile, UploadComplete } from './completion.js';
+export type { DownloadUrl, DownloadUrlOptions } from './download-url.js';
 export {
   type BrokerConfigCode,
   BrokerConfigError,

@@ -2,6 +2,7 @@
 import type { B2Client } from '../b2/client.js';
 import type { FetchFunction } from '../b2/http.js';
 import type { RetryOptions } from '../b2/retry.js';
+import type { UploadComplete } from './completion.js';
 import { createTypePolicy, isTypePattern } from './content-types.js';
 import { normaliseOrigins } from './cors.js';
 import { normalisePrefix } from './names.js';
@@ -97,6 +98,12 @@ export interface BrokerOptions {
   smallFiles?: 'proxy' | 'direct';
   /** The broker's clock in ms since the epoch (token expiry, rate limits). Default Date.now. */
   now?: () => number;
+  /**
+   * Called once per file B2 stored (small or large; a repeated finish doesn't call it again), after
+   * B2 confirmed it and before the browser hears "done": record the upload in your database here.
+   * A throw goes to onError; the upload still succeeds. Default: none.
+   */
+  onUploadComplete?: (event: UploadComplete) => void | Promise<void>;
   /** Called with unexpected errors (a throwing name() hook, a bug) answered 500. Default console.error. */
   onError?: (error: unknown, request: Request) => void;
   /**
@@ -128,6 +135,7 @@ export interface ResolvedBrokerOptions {
   smallFiles: 'proxy' | 'direct';
   now: () => number;
   onError: (error: unknown, request: Request) => void;
+  onUploadComplete: BrokerOptions['onUploadComplete'];
   unsafeAllowUnrestrictedKey: boolean;
 }
 
@@ -170,6 +178,7 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
     smallFiles: options.smallFiles ?? 'proxy',
     now: options.now ?? Date.now,
     onError: options.onError ?? ((error) => console.error('b2up broker:', error)),
+    onUploadComplete: options.onUploadComplete,
     unsafeAllowUnrestrictedKey: options.unsafeAllowUnrestrictedKey ?? false,
   };
 }

@@ -220,6 +220,6 @@ export function recordResponses(world: World, broker: Broker): Broker {
       });
       return response;
     },
-    { ready: broker.ready },
+    { ready: broker.ready, downloadUrl: broker.downloadUrl },
   );
 }

@@ -3,6 +3,7 @@
  * unexpired, for the upload in the path, and issued to this caller.
  */
 import { authenticate, type BrokerContext } from '../context.js';
+import type { Principal } from '../options.js';
 import { Refusal } from '../errors.js';
 import { UPLOAD_TOKEN_HEADER } from '../../protocol.js';
 import type { UploadClaims } from '../token.js';
@@ -11,7 +12,7 @@ export async function openUpload(
   context: BrokerContext,
   request: Request,
   uploadId: string,
-): Promise<UploadClaims> {
+): Promise<UploadClaims & { principal: Principal }> {
   const principal = await authenticate(context, request);
   const token = request.headers.get(UPLOAD_TOKEN_HEADER);
   if (!token) throw new Refusal(401, 'bad_upload_token', `Send the upload token in ${UPLOAD_TOKEN_HEADER}.`);
@@ -27,5 +28,5 @@ export async function openUpload(
   if (check.claims.principalId !== principal.id) {
     throw new Refusal(403, 'forbidden', 'This upload belongs to another user.');
   }
-  return check.claims;
+  return { ...check.claims, principal };
 }

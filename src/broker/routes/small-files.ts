@@ -5,6 +5,7 @@
  */
 import { decodeB2 } from '../../b2/encoding.js';
 import { refusalFromB2 } from '../b2-errors.js';
+import { reportCompletion } from '../completion.js';
 import { normaliseContentType } from '../content-types.js';
 import {
   authenticate,
@@ -58,6 +59,7 @@ export async function uploadSmallFile(context: BrokerContext, request: Request):
     .catch((error: unknown) => {
       throw refusalFromB2(error, 'small');
     });
+  await reportCompletion(context, principal, file, request);
   return json(uploadResult(file));
 }
 

@@ -5,6 +5,7 @@
 import { type B2Error, isB2Error } from '../../b2/errors.js';
 import { Limits, type Part } from '../../b2/wire.js';
 import { refusalFromB2 } from '../b2-errors.js';
+import { reportCompletion } from '../completion.js';
 import { type BrokerContext, uploadResult } from '../context.js';
 import { badRequest, Refusal } from '../errors.js';
 import { json, readJson } from '../http.js';
@@ -71,12 +72,15 @@ export async function finish(context: BrokerContext, request: Request, uploadId:
     await context.client.cancelLargeFile({ fileId: uploadId }).catch(() => {});
     throw new Refusal(409, 'size_mismatch', problem);
   }
+  let file: Awaited<ReturnType<BrokerContext['client']['finishLargeFile']>>;
   try {
-    return json(uploadResult(await context.client.finishLargeFile({ fileId: uploadId, partSha1Array })));
+    file = await context.client.finishLargeFile({ fileId: uploadId, partSha1Array });
   } catch (error) {
-    // A concurrent or earlier finish may have won: answer with its result.
+    // A concurrent or earlier finish may have won: answer with its result (it reported completion).
     return finishedAlready(context, claims, error);
   }
+  await reportCompletion(context, claims.principal, file, request);
+  return json(uploadResult(file));
 }
 
 export async function cancel(context: BrokerContext, request: Request, uploadId: string): Promise<Response> {
