@@ -22,7 +22,8 @@ bucket-restricted key + the broker at ${BROKER_PATH} + the demo page, all on 127
 
 Options:
   --port P             port of the page and broker (default ${DEFAULT_DEV_PORT}; a free one if taken; 0 = any)
-  --data DIR           keep the emulator's buckets and files in DIR (default: in memory)
+  --data DIR           keep the emulator's buckets and files, and the broker's token secret, in
+                       DIR, so uploads resume across a restart (default: in memory)
   --min-part-size N    emulator's minimum part size in bytes (B2: 5000000); lower it to see
                        multi-part uploads with small files
   --root DIR           serve this built page instead of the demo (its uploads go to ${BROKER_PATH})

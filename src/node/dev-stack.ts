@@ -4,12 +4,14 @@
  * 127.0.0.1. `b2up dev`, `npm start` and the browser tests all run on it, so what they exercise is
  * the same set-up a real deployment has, with the emulator in place of B2.
  */
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createB2Client } from '../b2/client.js';
-import type { Capability } from '../b2/wire.js';
-import { browserUploadCorsRule, withBrowserUploadRule } from '../broker/bucket-cors.js';
 import { type BrokerOptions, createBroker } from '../broker/index.js';
 import { type ServedBroker, serveBroker } from '../broker/node.js';
 import { type Emulator, startEmulator } from '../emulator/index.js';
+import { DEV_BUCKET, provisionBucket } from './dev-bucket.js';
 
 export interface DevStackOptions {
   /** Page origins allowed to upload (bucket CORS and broker CORS). Required. */
@@ -42,8 +44,6 @@ export interface DevStack {
   close(): Promise<void>;
 }
 
-const BROKER_CAPABILITIES: Capability[] = ['writeFiles', 'listFiles', 'readFiles'];
-
 /** Dev-only login: any bearer token is a user name. Never use this outside a local set-up. */
 export function bearerIsUser(request: Request): { id: string } | null {
   const match = /^Bearer ([\w.@-]{1,64})$/.exec(request.headers.get('authorization') ?? '');
@@ -62,22 +62,17 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       applicationKey: emulator.key,
       realm: emulator.url,
     });
-    const bucketName = options.bucketName ?? 'b2up-dev';
-    const rule = browserUploadCorsRule(options.origins);
-    const [existing] = (await admin.listBuckets({ bucketName })).buckets;
-    const bucket = existing
-      ? await admin.updateBucket({
-          bucketId: existing.bucketId,
-          corsRules: withBrowserUploadRule(existing.corsRules, rule),
-        })
-      : await admin.createBucket({ bucketName, bucketType: 'allPrivate', corsRules: [rule] });
-    const key = await admin.createKey({
+    const bucketName = options.bucketName ?? DEV_BUCKET;
+    const { bucket, key } = await provisionBucket(admin, {
+      bucketName,
+      origins: options.origins,
       keyName: 'b2up-dev-broker',
-      capabilities: BROKER_CAPABILITIES,
-      bucketIds: [bucket.bucketId],
     });
+    const secret =
+      options.broker?.secret ?? (options.dataDir ? await keptSecret(options.dataDir) : undefined);
     const broker = createBroker({
       ...options.broker,
+      ...(secret === undefined ? {} : { secret }),
       b2: {
         applicationKeyId: key.applicationKeyId,
         applicationKey: key.applicationKey,
@@ -105,4 +100,24 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     await emulator.close();
     throw error;
   }
+}
+
+/** The file in the data directory that keeps the dev broker's token secret. */
+export const DEV_SECRET_FILE = 'b2up-dev-broker-secret';
+
+/**
+ * With a data directory the uploads outlive the process, so the upload tokens must too: the broker's
+ * secret is kept next to the emulator's files (created once, mode 600), and an upload started before
+ * a restart resumes after it instead of failing with bad_upload_token.
+ */
+async function keptSecret(dataDir: string): Promise<string> {
+  const path = join(dataDir, DEV_SECRET_FILE);
+  try {
+    return (await readFile(path, 'utf8')).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const secret = randomBytes(32).toString('hex');
+  await writeFile(path, secret, { mode: 0o600 });
+  return secret;
 }
