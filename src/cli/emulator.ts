@@ -1,8 +1,11 @@
 /**
  * `b2up emulator`: runs the local B2 emulator until SIGINT/SIGTERM and prints how to reach it.
  */
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEV_BUCKET, type ProvisionedBucket, provisionBucket } from '../node/dev-bucket.js';
+import { originFlag } from './args.js';
 import { type CliCommand, ExitCode, UsageError, untilAborted } from './command.js';
 
 /** Default port: the one b2sdk's "dev" realm uses (`http://api.backblazeb2.xyz:8180`). */
@@ -22,11 +25,25 @@ Options:
   --min-part-size N    absoluteMinimumPartSize in bytes (B2: 5000000); lower it for fast tests
   --recommended-part-size N
                        recommendedPartSize in bytes (B2: 100000000)
-  --json               print one JSON line {url, accountId, keyId, key} instead of the text below
+  --bucket NAME        the bucket to create (if missing) with a key restricted to it, for
+                       \`b2up broker\` (default ${DEV_BUCKET})
+  --origin URL         a page origin allowed to upload to that bucket (its CORS rule; repeatable)
+  --save-env FILE      also write the broker's variables to FILE (mode 600), for
+                       \`set -a; . FILE; set +a\` in another shell
+  --json               print one JSON line {url, accountId, keyId, key, bucket, brokerKeyId,
+                       brokerKey} instead of the text below
   -h, --help           show this help
 
-Point a B2 client's authorize URL at <url>/b2api/v4/b2_authorize_account (any of v1-v4) with the
-printed key id and key. Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.`;
+Prints the master key (for B2 tools and \`b2up cors --apply\`) and the variables \`b2up broker\`
+needs: a key restricted to the bucket, without writeKeys. Any B2 client works against
+<url>/b2api/v4/b2_authorize_account (any of v1-v4). Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.`;
+
+/** The bucket and broker key the command sets up once the emulator runs. */
+export interface BrokerSetup {
+  bucket: string;
+  origins: string[];
+  envFile: string | undefined;
+}
 
 /** What the command passes to the emulator (the subset of startEmulator's options it sets). */
 export interface EmulatorCliOptions {
@@ -50,7 +67,9 @@ export interface StartedEmulator {
 
 export type StartEmulatorFn = (options: EmulatorCliOptions) => Promise<StartedEmulator>;
 
-export function parseEmulatorArgs(args: string[]): EmulatorCliOptions & { json: boolean } {
+export function parseEmulatorArgs(
+  args: string[],
+): EmulatorCliOptions & { json: boolean; setup: BrokerSetup } {
   let values: ReturnType<typeof parse>['values'];
   try {
     values = parse(args).values;
@@ -59,10 +78,15 @@ export function parseEmulatorArgs(args: string[]): EmulatorCliOptions & { json: 
   }
   if (values.data !== undefined && values.memory)
     throw new UsageError('--data and --memory exclude each other');
-  const options: EmulatorCliOptions & { json: boolean } = {
+  const options: EmulatorCliOptions & { json: boolean; setup: BrokerSetup } = {
     port: values.port === undefined ? DEFAULT_EMULATOR_PORT : integerArg('--port', values.port, 0, 65_535),
     host: values.host ?? '127.0.0.1',
     json: values.json ?? false,
+    setup: {
+      bucket: bucketFlag(values.bucket ?? DEV_BUCKET),
+      origins: (values.origin ?? []).map((origin) => originFlag(origin)),
+      envFile: values['save-env'] === undefined ? undefined : resolve(values['save-env']),
+    },
   };
   if (values.data !== undefined) options.dataDir = resolve(values.data);
   if (values['key-id'] !== undefined) options.keyId = values['key-id'];
@@ -90,9 +114,22 @@ function parse(args: string[]) {
       key: { type: 'string' },
       'min-part-size': { type: 'string' },
       'recommended-part-size': { type: 'string' },
+      bucket: { type: 'string' },
+      origin: { type: 'string', multiple: true },
+      'save-env': { type: 'string' },
       json: { type: 'boolean' },
     },
   });
+}
+
+/** B2's bucket name rule: 6-63 letters, digits and hyphens, not starting with "b2-". */
+function bucketFlag(name: string): string {
+  if (!/^[A-Za-z0-9-]{6,63}$/.test(name) || /^b2-/i.test(name)) {
+    throw new UsageError(
+      `--bucket wants 6-63 letters, digits or hyphens (not starting with b2-), got "${name}"`,
+    );
+  }
+  return name;
 }
 
 function integerArg(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -104,40 +141,88 @@ function integerArg(flag: string, text: string, min: number, max = Number.MAX_SA
 }
 
 /** The lines a person (or a script, with --json) needs to use the emulator. */
-export function describeEmulator(e: StartedEmulator, options: EmulatorCliOptions): string[] {
+export function describeEmulator(
+  e: StartedEmulator,
+  options: EmulatorCliOptions,
+  setup: ProvisionedBucket,
+  origins: string[],
+): string[] {
   return [
     `b2up emulator listening on ${e.url}`,
     `  data:       ${options.dataDir ?? 'in memory (gone when it stops; use --data DIR to keep it)'}`,
     `  authorize:  ${e.url}/b2api/v4/b2_authorize_account (v1, v2, v3 paths work too)`,
     `  account id: ${e.accountId}`,
-    `  key id:     ${e.keyId}`,
-    `  key:        ${e.key}`,
+    `  master key id: ${e.keyId}`,
+    `  master key:    ${e.key}`,
+    '                 (for B2 tools and `b2up cors --apply`; `b2up broker` refuses a master key)',
+    `  bucket:     ${setup.bucket.bucketName} (private; browser uploads from ${origins.length ? origins.join(', ') : 'no origin yet: add --origin URL, or `b2up cors --apply`'})`,
     '',
-    'Environment for b2up and other B2 tools:',
-    `B2_APPLICATION_KEY_ID=${e.keyId}`,
-    `B2_APPLICATION_KEY=${e.key}`,
-    `B2UP_REALM_URL=${e.url}`,
+    `Environment for \`b2up broker\` (a key restricted to ${setup.bucket.bucketName}, no writeKeys):`,
+    ...brokerEnv(e, setup),
     '',
     'Press Ctrl-C to stop.',
   ];
 }
 
+function brokerEnv(e: StartedEmulator, setup: ProvisionedBucket): string[] {
+  return [
+    `B2_APPLICATION_KEY_ID=${setup.key.applicationKeyId}`,
+    `B2_APPLICATION_KEY=${setup.key.applicationKey}`,
+    `B2_BUCKET=${setup.bucket.bucketName}`,
+    `B2UP_REALM_URL=${e.url}`,
+  ];
+}
+
+export type ProvisionFn = (e: StartedEmulator, setup: BrokerSetup) => Promise<ProvisionedBucket>;
+
+/** The bucket and its broker key, through the emulator's own B2 API with the master key. */
+const provisionOverB2: ProvisionFn = async (e, setup) => {
+  const { createB2Client } = await import('../b2/client.js');
+  const admin = createB2Client({ applicationKeyId: e.keyId, applicationKey: e.key, realm: e.url });
+  return provisionBucket(admin, { bucketName: setup.bucket, origins: setup.origins, keyName: 'b2up-broker' });
+};
+
 // Loaded on use, so `b2up --help` or another command never pays for the emulator's modules.
 const startEmulatorLazily: StartEmulatorFn = async (options) =>
   (await import('../emulator/index.js')).startEmulator(options);
 
-/** The command, with the emulator starter injectable so tests can check arguments without a server. */
-export function createEmulatorCommand(start: StartEmulatorFn = startEmulatorLazily): CliCommand {
+/** The command, with the emulator starter and set-up injectable so tests can check arguments without a server. */
+export function createEmulatorCommand(
+  start: StartEmulatorFn = startEmulatorLazily,
+  provision: ProvisionFn = provisionOverB2,
+): CliCommand {
   return {
     name: 'emulator',
     summary: 'run the local B2 emulator (native API v1-v4, fault injection, --memory or --data DIR)',
     help,
     async run(args, io) {
-      const { json, ...options } = parseEmulatorArgs(args);
+      const { json, setup, ...options } = parseEmulatorArgs(args);
       const emulator = await start(options);
+      let provisioned: ProvisionedBucket;
+      try {
+        provisioned = await provision(emulator, setup);
+        if (setup.envFile) {
+          await writeFile(setup.envFile, `${brokerEnv(emulator, provisioned).join('\n')}\n`, { mode: 0o600 });
+        }
+      } catch (error) {
+        await emulator.close();
+        throw error;
+      }
       const { url, accountId, keyId, key } = emulator;
-      if (json) io.out(JSON.stringify({ url, accountId, keyId, key }));
-      else for (const line of describeEmulator(emulator, options)) io.out(line);
+      if (json) {
+        const { bucket, key: brokerKey } = provisioned;
+        io.out(
+          JSON.stringify({
+            url,
+            accountId,
+            keyId,
+            key,
+            bucket: bucket.bucketName,
+            brokerKeyId: brokerKey.applicationKeyId,
+            brokerKey: brokerKey.applicationKey,
+          }),
+        );
+      } else for (const line of describeEmulator(emulator, options, provisioned, setup.origins)) io.out(line);
       await untilAborted(io.signal);
       await emulator.close();
       if (!json) io.out('b2up emulator stopped');

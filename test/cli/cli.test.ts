@@ -48,7 +48,12 @@ describe('b2up dispatch', () => {
 
 describe('b2up emulator arguments', () => {
   it('has safe defaults: port 8180 on 127.0.0.1, in memory', () => {
-    expect(parseEmulatorArgs([])).toEqual({ port: DEFAULT_EMULATOR_PORT, host: '127.0.0.1', json: false });
+    expect(parseEmulatorArgs([])).toEqual({
+      port: DEFAULT_EMULATOR_PORT,
+      host: '127.0.0.1',
+      json: false,
+      setup: { bucket: 'b2up-dev', origins: [], envFile: undefined },
+    });
   });
 
   it('parses every option', () => {
@@ -66,6 +71,12 @@ describe('b2up emulator arguments', () => {
       '5000',
       '--recommended-part-size',
       '10000',
+      '--bucket',
+      'my-local-bucket',
+      '--origin',
+      'http://localhost:3000',
+      '--save-env',
+      'b2up.env',
       '--json',
     ]);
     expect(parsed).toEqual({
@@ -77,6 +88,11 @@ describe('b2up emulator arguments', () => {
       minPartSize: 5000,
       recommendedPartSize: 10000,
       json: true,
+      setup: {
+        bucket: 'my-local-bucket',
+        origins: ['http://localhost:3000'],
+        envFile: resolve('b2up.env'),
+      },
     });
   });
 
@@ -88,6 +104,8 @@ describe('b2up emulator arguments', () => {
     [['--data', 'x', '--memory'], 'exclude'],
     [['--bogus'], 'bogus'],
     [['stray'], 'stray'],
+    [['--bucket', 'b2-nope'], '--bucket'],
+    [['--origin', 'not a url'], 'origin'],
   ])('refuses %j with exit 2 and the command help', async (args, mentions) => {
     const { io, err } = captureIo();
     let started = false;
@@ -118,7 +136,11 @@ describe('b2up emulator run (fake emulator)', () => {
         },
       };
     };
-    return { start, calls, closed: () => closed };
+    const provision = async (_e: unknown, setup: { bucket: string }) => ({
+      bucket: { bucketId: 'bucket1', bucketName: setup.bucket },
+      key: { applicationKeyId: 'restricted1', applicationKey: 'restrictedKey1' },
+    });
+    return { start, provision, calls, closed: () => closed };
   }
 
   it('prints the URL and credentials, runs until aborted, then closes and exits 0', async () => {
@@ -126,13 +148,15 @@ describe('b2up emulator run (fake emulator)', () => {
     const stop = new AbortController();
     const { io, out } = captureIo(stop.signal);
     const running = runCli(['emulator', '--port', '0', '--memory', '--min-part-size', '100'], io, [
-      createEmulatorCommand(fake.start),
+      createEmulatorCommand(fake.start, fake.provision),
     ]);
     await vi.waitFor(() => expect(out).toContain('Press Ctrl-C to stop.'));
     expect(fake.calls).toEqual([{ port: 0, host: '127.0.0.1', minPartSize: 100 }]);
     expect(out).toContain('b2up emulator listening on http://127.0.0.1:4321');
-    expect(out).toContain('B2_APPLICATION_KEY_ID=kid1');
-    expect(out).toContain('B2_APPLICATION_KEY=key1');
+    expect(out).toContain('  master key id: kid1');
+    expect(out).toContain('B2_APPLICATION_KEY_ID=restricted1');
+    expect(out).toContain('B2_APPLICATION_KEY=restrictedKey1');
+    expect(out).toContain('B2_BUCKET=b2up-dev');
     expect(out).toContain('B2UP_REALM_URL=http://127.0.0.1:4321');
     expect(fake.closed()).toBe(0);
     stop.abort();
@@ -146,9 +170,19 @@ describe('b2up emulator run (fake emulator)', () => {
     const stop = new AbortController();
     stop.abort();
     const { io, out } = captureIo(stop.signal);
-    expect(await runCli(['emulator', '--json'], io, [createEmulatorCommand(fake.start)])).toBe(0);
+    expect(
+      await runCli(['emulator', '--json'], io, [createEmulatorCommand(fake.start, fake.provision)]),
+    ).toBe(0);
     expect(out.map((l) => JSON.parse(l))).toEqual([
-      { url: 'http://127.0.0.1:4321', accountId: 'acct1', keyId: 'kid1', key: 'key1' },
+      {
+        url: 'http://127.0.0.1:4321',
+        accountId: 'acct1',
+        keyId: 'kid1',
+        key: 'key1',
+        bucket: 'b2up-dev',
+        brokerKeyId: 'restricted1',
+        brokerKey: 'restrictedKey1',
+      },
     ]);
   });
 
