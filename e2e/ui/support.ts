@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 import { build } from 'vite';
-import type { DevServer } from '../../src/cli/dev-server.js';
+import type { DevServer, DevServerOptions } from '../../src/cli/dev-server.js';
 import { deterministicBlocks } from '../harness/data.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -27,11 +27,11 @@ export function builtPath(...parts: string[]): string {
 }
 
 /** Serves `root` (a built page) + broker + emulator, like `b2up dev --root`. */
-export async function serve(root: string): Promise<DevServer> {
+export async function serve(root: string, options: Partial<DevServerOptions> = {}): Promise<DevServer> {
   const { startDevServer } = (await import(
     builtPath('src/cli/dev-server.js')
   )) as typeof import('../../src/cli/dev-server.js'); // the built copy has the same types
-  return startDevServer({ root, port: 0, minPartSize: MIN_PART_SIZE });
+  return startDevServer({ root, port: 0, minPartSize: MIN_PART_SIZE, ...options });
 }
 
 /** Builds examples/<name> with its own vite.config.ts into a temp dir; returns the dir. */

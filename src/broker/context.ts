@@ -1,6 +1,7 @@
 /** Everything a route may use, built once per broker (the target once it is ready). */
 import type { B2Client } from '../b2/client.js';
 import type { FileVersion } from '../b2/wire.js';
+import { formatBytes } from '../units.js';
 import { Refusal } from './errors.js';
 import { largeFileSha1 } from './file-info.js';
 import { checkFinalName, defaultFileName } from './names.js';
@@ -46,10 +47,13 @@ export async function takeStart(context: BrokerContext, principal: Principal): P
 
 export function checkSizeAndType(context: BrokerContext, size: number, essence: string): void {
   if (size > context.options.maxFileSize) {
-    throw new Refusal(413, 'too_large', `Files may be at most ${context.options.maxFileSize} bytes.`);
+    const limit = context.options.maxFileSize;
+    throw new Refusal(413, 'too_large', `Files may be at most ${formatBytes(limit)}.`);
   }
   if (!context.options.isTypeAllowed(essence)) {
-    throw new Refusal(415, 'type_not_allowed', `Files of type ${essence} are not accepted.`);
+    const allowed = context.options.allowedTypes;
+    const accepted = allowed ? ` Accepted: ${allowed.join(', ')}.` : '';
+    throw new Refusal(415, 'type_not_allowed', `Files of type ${essence} are not accepted.${accepted}`);
   }
 }
 

@@ -11,6 +11,7 @@ import { createServer, type IncomingMessage, request, type Server, type ServerRe
 import type { AddressInfo } from 'node:net';
 import { join, normalize, resolve, sep } from 'node:path';
 import { lookup } from 'mrmime';
+import type { BrokerLimits } from '../broker/index.js';
 import { bearerIsUser, type DevStack, startDevStack } from '../node/dev-stack.js';
 
 export const BROKER_PATH = '/b2up';
@@ -26,6 +27,8 @@ export interface DevServerOptions {
   dataDir?: string;
   /** Emulator absoluteMinimumPartSize; default B2's 5,000,000. Lower it to see parts with small files. */
   minPartSize?: number;
+  /** The broker's size, type and rate limits; default the broker's own. */
+  limits?: BrokerLimits;
 }
 
 export interface DevServer {
@@ -57,7 +60,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     stack = await startDevStack({
       origins: [url, `http://localhost:${port}`],
       authorize: devLogin,
-      broker: { basePath: BROKER_PATH },
+      broker: { basePath: BROKER_PATH, ...(options.limits ? { limits: options.limits } : {}) },
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
       ...(options.minPartSize ? { minPartSize: options.minPartSize } : {}),
     });

@@ -2,22 +2,11 @@
  * What the UI says to people: sizes, rates, time left, states and errors in plain words. Error
  * sentences come from the closed set of UploadError codes, never from message text.
  */
+import { formatBytes } from '../units.js';
 import type { UploadErrorCode } from '../upload/errors.js';
 import type { UploadSnapshot } from '../upload/upload.js';
 
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
-
-/** 1536 -> "1.5 KB" (decimal units, as file managers and B2's console show them). */
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  const digits = unit === 0 || value >= 100 ? 0 : 1;
-  return `${value.toFixed(digits)} ${UNITS[unit]}`;
-}
+export { formatBytes };
 
 export function formatRate(bytesPerSecond: number): string {
   return `${formatBytes(bytesPerSecond)}/s`;
@@ -39,9 +28,10 @@ export function formatAge(ms: number): string {
   return hours < 24 ? `${hours} h ago` : `${Math.round(hours / 24)} d ago`;
 }
 
-/** Whole percent, 100 only once every byte is confirmed. */
-export function percent(state: Pick<UploadSnapshot, 'bytesSent' | 'bytesTotal' | 'state'>): number {
+/** Whole percent, 100 only once every byte is confirmed; 0 for a file refused outright (nothing kept). */
+export function percent(state: Pick<UploadSnapshot, 'bytesSent' | 'bytesTotal' | 'state' | 'error'>): number {
   if (state.state === 'done') return 100;
+  if (state.state === 'failed' && !canRetry(state)) return 0;
   if (state.bytesTotal === 0) return 0;
   return Math.min(99, Math.floor((state.bytesSent / state.bytesTotal) * 100));
 }
@@ -59,6 +49,30 @@ const ERROR_SENTENCES: Record<UploadErrorCode, string> = {
   rejected: 'The storage service refused this file.',
   network: 'The connection kept failing. Check your network, then retry.',
 };
+
+/** Refusals a retry can't change: the site's limits, the account's rights, a request B2 refuses. */
+const FINAL_CODES: ReadonlySet<string> = new Set<UploadErrorCode>([
+  'too_large',
+  'type_not_allowed',
+  'forbidden',
+  'rejected',
+]);
+
+/** Whether a Retry button can help: a cancelled upload, or a failure that isn't a final refusal. */
+export function canRetry(state: Pick<UploadSnapshot, 'state' | 'error'>): boolean {
+  if (state.state === 'cancelled') return true;
+  return state.state === 'failed' && !FINAL_CODES.has(state.error?.code ?? '');
+}
+
+/** Codes whose broker message names the limit ("Files may be at most 50 MB."): shown after the sentence. */
+const LIMIT_CODES: ReadonlySet<string> = new Set<UploadErrorCode>(['too_large', 'type_not_allowed']);
+
+/** The sentence for a failure, with the broker's limit when it sent one. */
+export function failureLine(error: { code: string; message: string } | undefined): string {
+  const sentence = errorSentence(error?.code);
+  if (!error || !LIMIT_CODES.has(error.code) || !error.message) return sentence;
+  return `${sentence} ${error.message}`;
+}
 
 /** A sentence for an UploadError code; unknown codes (a newer SDK) get a generic one. */
 export function errorSentence(code: string | undefined): string {
@@ -80,7 +94,7 @@ const STATE_WORDS: Record<UploadSnapshot['state'], string> = {
 
 /** The status line of a row: "42 % · 3.1 MB/s · 12 s left", "Paused", an error sentence… */
 export function statusLine(state: UploadSnapshot): string {
-  if (state.state === 'failed') return errorSentence(state.error?.code);
+  if (state.state === 'failed') return failureLine(state.error);
   if (state.state !== 'uploading') {
     const words = STATE_WORDS[state.state];
     return state.state === 'done' ? `${words}${state.resumed ? ' (resumed)' : ''}` : words;

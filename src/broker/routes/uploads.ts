@@ -4,6 +4,7 @@
  */
 import { type B2Error, isB2Error } from '../../b2/errors.js';
 import { Limits, type Part } from '../../b2/wire.js';
+import { formatBytes } from '../../units.js';
 import { refusalFromB2 } from '../b2-errors.js';
 import { reportCompletion } from '../completion.js';
 import { type BrokerContext, uploadResult } from '../context.js';
@@ -102,7 +103,7 @@ function sizeProblem(context: BrokerContext, claims: UploadClaims, parts: Part[]
   if (total !== claims.size)
     return `B2 holds ${total} bytes in ${parts.length} parts; ${claims.size} were declared.`;
   if (total > context.options.maxFileSize)
-    return `The file is over the ${context.options.maxFileSize}-byte limit.`;
+    return `The file is over the ${formatBytes(context.options.maxFileSize)} limit.`;
   if (parts.length > Limits.maxParts)
     return `B2 holds ${parts.length} parts; at most ${Limits.maxParts} make a file.`;
   return undefined;

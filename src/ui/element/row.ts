@@ -4,7 +4,7 @@
  * upload moves on (Pause turns into Resume on the same button).
  */
 import type { UploadItem } from '../store.js';
-import { errorSentence, formatBytes, percent, statusLine } from '../words.js';
+import { canRetry, errorSentence, formatBytes, percent, statusLine } from '../words.js';
 import { button, el } from './dom.js';
 
 export interface RowActions {
@@ -71,7 +71,7 @@ export function createRow(first: UploadItem, actions: RowActions): RowView {
     toggle.textContent = state === 'paused' ? 'Resume' : 'Pause';
     toggle.setAttribute('aria-label', `${state === 'paused' ? 'Resume' : 'Pause'} ${item.state.name}`);
     cancel.hidden = !running;
-    retry.hidden = state !== 'failed' && state !== 'cancelled';
+    retry.hidden = !canRetry(item.state);
     retry.setAttribute('aria-label', `Retry ${item.state.name}`);
     remove.hidden = running;
   };

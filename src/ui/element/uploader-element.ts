@@ -9,7 +9,7 @@ import type { PendingUpload, Uploader } from '../../upload/uploader.js';
 import { type DroppedFile, filesFromDrop } from '../dropped-files.js';
 import { createFileHandleStore } from '../file-handles.js';
 import { createUploaderStore, type UploaderStore } from '../store.js';
-import { errorSentence } from '../words.js';
+import { failureLine } from '../words.js';
 import { button, el } from './dom.js';
 import { createPendingList } from './pending.js';
 import { createRow, type RowView } from './row.js';
@@ -217,7 +217,7 @@ export function createUploaderElementClass() {
           this.#emit('upload-error', { ...detail(), error });
           const { name, state } = upload.snapshot();
           this.#announce(
-            state === 'cancelled' ? `${name} cancelled` : `${name} failed: ${errorSentence(error.code)}`,
+            state === 'cancelled' ? `${name} cancelled` : `${name} failed: ${failureLine(error)}`,
           );
         },
       );
