@@ -11,7 +11,12 @@ export interface CliIo {
   err(line: string): void;
   /** Aborted on SIGINT/SIGTERM; long-running commands stop cleanly and return. */
   signal: AbortSignal;
+  /** stderr when it is a terminal: progress is then drawn in place. Default none (plain lines). */
+  terminal?: Terminal;
 }
+
+/** The part of a TTY stream a progress bar draws on. */
+export type Terminal = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 
 export interface CliCommand {
   name: string;

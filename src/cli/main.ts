@@ -18,6 +18,7 @@ const code = await runCli(process.argv.slice(2), {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
   signal: stop.signal,
+  ...(process.stderr.isTTY ? { terminal: process.stderr } : {}),
 });
 process.off('SIGINT', onSignal);
 process.off('SIGTERM', onSignal);

@@ -3,12 +3,13 @@
  * uses. Interrupted (Ctrl-C, a crash, a lost network), the same command run again resumes: resume
  * records live in ~/.b2up/uploads and the broker's part list says what B2 already holds.
  */
+import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { createNodeUploader, defaultStateDirectory, openFile } from '../node/upload.js';
 import { isUploadError } from '../upload/errors.js';
 import { createHttpBrokerClient } from '../upload/http-broker.js';
-import type { UploadSnapshot } from '../upload/upload.js';
 import { type CliCommand, type CliIo, ExitCode, UsageError } from './command.js';
+import { progressView } from './progress.js';
 
 const help = `Usage: b2up upload FILE... --broker URL [options]
 
@@ -121,12 +122,13 @@ async function uploadOne(
 ): Promise<boolean> {
   let file: File;
   try {
-    file = await openFile(path);
+    file = await openFile(await regularFile(path));
   } catch (error) {
-    io.err(`${path}: cannot open (${(error as Error).message})`);
+    io.err(isNotAFile(error) ? error.message : `${path}: cannot open (${(error as Error).message})`);
     return false;
   }
-  const upload = uploader.upload(file, { onProgress: progressPrinter(path, io) });
+  const view = await progressView(path, io);
+  const upload = uploader.upload(file, { onProgress: (snapshot) => view.update(snapshot) });
   // Ctrl-C pauses rather than cancels: the resume record and the parts in B2 stay for the next run.
   const stop = () => upload.pause();
   io.signal.addEventListener('abort', stop, { once: true });
@@ -135,6 +137,8 @@ async function uploadOne(
   );
   try {
     const outcome = await Promise.race([upload.done, interrupted]);
+    view.update(upload.snapshot());
+    view.stop();
     if (outcome === 'interrupted') {
       io.err(`${path}: interrupted; run the same command again to resume`);
       return false;
@@ -146,6 +150,7 @@ async function uploadOne(
       );
     return true;
   } catch (error) {
+    view.stop();
     const code = isUploadError(error) ? error.code : 'error';
     io.err(`${path}: failed (${code}): ${(error as Error).message}`);
     return false;
@@ -154,17 +159,20 @@ async function uploadOne(
   }
 }
 
-/** Prints a bar line each time another tenth of the file is done (logs stay short, even in CI). */
-function progressPrinter(path: string, io: CliIo): (snapshot: UploadSnapshot) => void {
-  let shown = -1;
-  return (snapshot) => {
-    if (snapshot.bytesTotal === 0) return;
-    const tenth = Math.floor((snapshot.bytesSent / snapshot.bytesTotal) * 10);
-    if (tenth <= shown || snapshot.state === 'done') return;
-    shown = tenth;
-    const bar = '#'.repeat(tenth).padEnd(10, '-');
-    const rate = snapshot.rate > 0 ? ` ${(snapshot.rate / 1e6).toFixed(1)} MB/s` : '';
-    const eta = snapshot.eta !== undefined ? ` ETA ${Math.ceil(snapshot.eta)}s` : '';
-    io.err(`${path} [${bar}] ${tenth * 10}%${rate}${eta}`);
-  };
+class NotAFile extends Error {
+  override readonly name = 'NotAFile';
+}
+
+const isNotAFile = (error: unknown): error is NotAFile => error instanceof Error && error.name === 'NotAFile';
+
+/** The path, once it names a regular file; what it is instead, in the user's words. */
+async function regularFile(path: string): Promise<string> {
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') throw new NotAFile(`no such file: ${path}`);
+    if (error.code === 'EACCES') throw new NotAFile(`not allowed to read: ${path}`);
+    throw error;
+  });
+  if (info.isDirectory()) throw new NotAFile(`a directory, not a file: ${path}`);
+  if (!info.isFile()) throw new NotAFile(`not a regular file: ${path}`);
+  return path;
 }

@@ -137,7 +137,7 @@ describe('b2up upload: killed mid-way, run again, resumes', () => {
   it('re-sends at most the parts in flight and stores the exact bytes', async () => {
     // 1. A crash after at least 30 %: SIGKILL as soon as the progress line says so.
     const first = await run((stderr, child) => {
-      const percents = [...stderr.matchAll(/\] (\d+)%/g)].map((m) => Number(m[1]));
+      const percents = [...stderr.matchAll(/\] (\d+) %/g)].map((m) => Number(m[1]));
       if (Math.max(0, ...percents) >= 30 && child.exitCode === null && !child.killed) child.kill('SIGKILL');
     });
     expect(
