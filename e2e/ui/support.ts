@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
-import { build } from 'vite';
 import type { DevServer, DevServerOptions } from '../../src/cli/dev-server.js';
 import { deterministicBlocks } from '../harness/data.js';
 
@@ -32,17 +31,6 @@ export async function serve(root: string, options: Partial<DevServerOptions> = {
     builtPath('src/cli/dev-server.js')
   )) as typeof import('../../src/cli/dev-server.js'); // the built copy has the same types
   return startDevServer({ root, port: 0, minPartSize: MIN_PART_SIZE, ...options });
-}
-
-/** Builds examples/<name> with its own vite.config.ts into a temp dir; returns the dir. */
-export async function buildExample(name: 'react' | 'vue'): Promise<string> {
-  const outDir = await mkdtemp(join(tmpdir(), `b2up-example-${name}-`));
-  await build({
-    configFile: join(repoRoot, 'examples', name, 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true },
-  });
-  return outDir;
 }
 
 export interface TestFile {

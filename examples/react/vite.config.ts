@@ -7,6 +7,7 @@ export default defineConfig({
   base: './',
   plugins: [resolveB2up()],
   // Vite 8 compiles JSX itself (Oxc), with React's automatic runtime: no plugin needed for a build.
-  build: { target: 'es2022' },
+  // Into the repository's dist/ (git-ignored), where `b2up dev --root` serves it from.
+  build: { target: 'es2022', outDir: '../../dist/examples/react', emptyOutDir: true },
   worker: { format: 'es' },
 });

@@ -7,6 +7,7 @@ export default defineConfig({
   base: './',
   plugins: [resolveB2up()],
 
-  build: { target: 'es2022' },
+  // Into the repository's dist/ (git-ignored), where `b2up dev --root` serves it from.
+  build: { target: 'es2022', outDir: '../../dist/examples/vue', emptyOutDir: true },
   worker: { format: 'es' },
 });
