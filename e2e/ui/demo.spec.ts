@@ -35,7 +35,14 @@ test.afterAll(async () => {
 
 /** The demo with parts of MIN_PART_SIZE, so a few-MB file takes the large-file flow in many parts. */
 async function openDemo(page: Page): Promise<Locator> {
-  await page.goto(`${server.url}/?partSize=${MIN_PART_SIZE}`);
+  const notFound: string[] = [];
+  page.on('response', (response) => {
+    if (response.status() === 404) notFound.push(response.url());
+  });
+  await page.goto(`${server.url}/?partSize=${MIN_PART_SIZE}`, { waitUntil: 'load' });
+  // Nothing the page loads is missing; it names its icon, so no browser asks for /favicon.ico.
+  expect(notFound).toEqual([]);
+  await expect(page.locator('link[rel=icon]')).toHaveAttribute('href', /^data:image\/svg\+xml,/);
   const element = page.locator('#element-uploader');
   await expect(element.locator('.zone')).toBeVisible();
   return element;
