@@ -341,17 +341,21 @@ test.describe('worker hasher', () => {
     });
   });
 
-  test('a worker script that fails to load rejects with worker_failed instead of hanging', async ({
+  test('a worker script that fails to load: hashed in the page, or worker_failed when that is off', async ({
     page,
   }) => {
     await page.route('**/*hash-worker*', (route) => route.fulfill({ status: 404, body: 'gone' }));
-    const result = await page.evaluate(async () => {
+    const [fallback, strict] = await page.evaluate(async () => {
       const { hasher, settle } = window.b2upTest;
-      const pool = hasher.createWorkerHasher({ workers: 1 });
-      const outcome = await settle(pool.sha1(new Blob(['abc'])));
-      pool.close();
-      return outcome;
+      const outcomes = [];
+      for (const inThreadFallback of [true, false]) {
+        const pool = hasher.createWorkerHasher({ workers: 1, inThreadFallback });
+        outcomes.push(await settle(pool.sha1(new Blob(['abc']))));
+        pool.close();
+      }
+      return outcomes;
     });
-    expect(result).toMatchObject({ ok: false, error: { name: 'HashError', code: 'worker_failed' } });
+    expect(fallback).toMatchObject({ ok: true, value: 'a9993e364706816aba3e25717850c26c9cd0d89d' });
+    expect(strict).toMatchObject({ ok: false, error: { name: 'HashError', code: 'worker_failed' } });
   });
 });

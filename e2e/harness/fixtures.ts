@@ -12,7 +12,7 @@
  * the server and its temp dir go away when the worker process ends.
  */
 import { test as base } from '@playwright/test';
-import { type HarnessServer, startHarness } from './server.js';
+import { type HarnessCsp, type HarnessServer, startHarness } from './server.js';
 
 export { expect } from '@playwright/test';
 export type { B2upTestApi, Settled } from './page/main.js';
@@ -29,13 +29,15 @@ export interface HarnessFixtures {
 
 export interface HarnessWorkerFixtures {
   harnessServer: HarnessServer;
+  /** Serve the page with a Content-Security-Policy (`test.use({ harnessCsp })` in a spec file). */
+  harnessCsp: HarnessCsp | undefined;
 }
 
 export const test = base.extend<HarnessFixtures, HarnessWorkerFixtures>({
+  harnessCsp: [undefined, { scope: 'worker', option: true }],
   harnessServer: [
-    // eslint-disable-next-line no-empty-pattern -- Playwright reads a fixture's dependencies from this pattern.
-    async ({}, use) => {
-      const server = await startHarness();
+    async ({ harnessCsp }, use) => {
+      const server = await startHarness(harnessCsp);
       try {
         await use(server);
       } finally {

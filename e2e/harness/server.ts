@@ -26,12 +26,19 @@ export interface HarnessServer {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<HarnessServer> {
+/** A Content-Security-Policy the page is served with; its scripts carry `nonce`. */
+export interface HarnessCsp {
+  policy: string;
+  nonce: string;
+}
+
+export async function startHarness(csp?: HarnessCsp): Promise<HarnessServer> {
   const target = process.env.B2UP_E2E_TARGET === 'dist' ? 'dist' : 'src';
   const page = await servePage({
     root: pageRoot,
     tempPrefix: 'b2up-harness-',
     plugins: target === 'dist' ? [useBuiltPackage(distRoot())] : [],
+    ...(csp ? { csp } : {}),
   });
   return { ...page, target };
 }
@@ -44,6 +51,8 @@ export interface PageOptions {
   plugins?: Plugin[];
   /** Minify the build (benchmarks measure what ships). Default false (readable stacks in tests). */
   minify?: boolean;
+  /** Serve the page with this policy; Vite puts the nonce on the scripts it writes. */
+  csp?: HarnessCsp;
 }
 
 /**
@@ -59,6 +68,7 @@ export async function servePage(options: PageOptions): Promise<{ origin: string;
       base: './',
       logLevel: 'warn',
       plugins: options.plugins ?? [],
+      ...(options.csp ? { html: { cspNonce: options.csp.nonce } } : {}),
       build: {
         outDir,
         emptyOutDir: true,
@@ -74,7 +84,13 @@ export async function servePage(options: PageOptions): Promise<{ origin: string;
       root: options.root,
       logLevel: 'warn',
       build: { outDir },
-      preview: { host: '127.0.0.1', port: 0, strictPort: true, open: false },
+      preview: {
+        host: '127.0.0.1',
+        port: 0,
+        strictPort: true,
+        open: false,
+        ...(options.csp ? { headers: { 'Content-Security-Policy': options.csp.policy } } : {}),
+      },
     });
     const { port } = server.httpServer.address() as AddressInfo;
     return {

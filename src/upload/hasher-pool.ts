@@ -21,7 +21,10 @@ export interface HashPoolOptions {
   chunkSize: number;
   /** Blobs up to this size are read whole and hashed with WebCrypto in the worker; 0 for never. */
   wholeReadMaxSize: number;
-  /** Starts one worker; called lazily, at most `size` times while all are healthy. */
+  /**
+   * Starts one worker; called lazily, at most `size` times while all are healthy. May throw (a
+   * Content-Security-Policy can refuse the script): the job that asked fails with `worker_failed`.
+   */
   startWorker: () => Worker;
 }
 
@@ -94,7 +97,18 @@ export function createHashPool(options: HashPoolOptions): HashPool {
   function dispatch(): void {
     for (let i = 0; !closed && i < queue.length;) {
       const job = queue[i]!;
-      const slot = slotFor(job);
+      let slot: Slot | undefined;
+      try {
+        slot = slotFor(job);
+      } catch (error) {
+        queue.splice(i, 1);
+        job.settle(
+          new HashError('worker_failed', `The hash worker could not start: ${String(error)}`, {
+            cause: error,
+          }),
+        );
+        continue;
+      }
       if (!slot) {
         i++;
         continue;

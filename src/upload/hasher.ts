@@ -10,7 +10,7 @@
  * hash-wasm module load on the first `sha1()` call.
  */
 import { type IncrementalSha1, type Sha1Result, sha1OfBlob } from './hasher-core.js';
-import { abortedError, HashError } from './hasher-error.js';
+import { abortedError, HashError, isHashError } from './hasher-error.js';
 import { createHashPool, type HashPool } from './hasher-pool.js';
 
 export { HASH_ERROR_CODES, HashError, type HashErrorCode, isHashError } from './hasher-error.js';
@@ -66,6 +66,11 @@ export interface WorkerHasherOptions {
    * Default: 32 MiB (`DEFAULT_WHOLE_READ_MAX_SIZE`).
    */
   wholeReadMaxSize?: number;
+  /**
+   * When no worker can start (e.g. a Content-Security-Policy refuses the worker script), hash in
+   * this thread instead of failing with `worker_failed`. Default true.
+   */
+  inThreadFallback?: boolean;
 }
 
 export interface InlineHasherOptions {
@@ -82,21 +87,56 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Hasher {
     throw new RangeError(`wholeReadMaxSize must be a non-negative integer, got ${wholeReadMaxSize}`);
   }
   let pool: HashPool | undefined;
+  // Where workers can't start (a Content-Security-Policy whose worker-src, or script-src in its
+  // absence, refuses the worker script), hashing moves to this thread for good rather than failing
+  // the upload. Only until a worker has answered once: a worker that crashes later is a real failure.
+  let inline: Hasher | undefined;
+  let workersAnswered = false;
   let closed = false;
+
+  const hash = (
+    inPool: (pool: HashPool) => Promise<string>,
+    inThread: (hasher: Hasher) => Promise<string>,
+  ): Promise<string> => {
+    if (closed) return Promise.reject(new HashError('closed', 'The hasher was closed'));
+    if (inline) return inThread(inline);
+    pool ??= createHashPool({ size, chunkSize, wholeReadMaxSize, startWorker: startHashWorker });
+    return inPool(pool).then(
+      (sha1) => {
+        workersAnswered = true;
+        return sha1;
+      },
+      (error: unknown) => {
+        if (closed || !isHashError(error)) throw error;
+        if (error.code === 'worker_failed' && !workersAnswered && !inline) {
+          if (options.inThreadFallback === false) throw error;
+          inline = createInlineHasher({ chunkSize });
+          // Jobs still queued in the pool end with `closed` and come back here to run in this thread.
+          pool?.close();
+        }
+        if (inline && (error.code === 'worker_failed' || error.code === 'closed')) return inThread(inline);
+        throw error;
+      },
+    );
+  };
+
   return {
     sha1(blob, { signal } = {}) {
-      if (closed) return Promise.reject(new HashError('closed', 'The hasher was closed'));
-      pool ??= createHashPool({ size, chunkSize, wholeReadMaxSize, startWorker: startHashWorker });
-      return pool.sha1(blob, signal);
+      return hash(
+        (pool) => pool.sha1(blob, signal),
+        (hasher) => hasher.sha1(blob, { signal }),
+      );
     },
     sha1Range(file, start, end, { signal } = {}) {
-      if (closed) return Promise.reject(new HashError('closed', 'The hasher was closed'));
-      pool ??= createHashPool({ size, chunkSize, wholeReadMaxSize, startWorker: startHashWorker });
-      return pool.sha1Range(file, start, end, signal);
+      return hash(
+        (pool) => pool.sha1Range(file, start, end, signal),
+        (hasher) => hasher.sha1(file.slice(start, end), { signal }),
+      );
     },
     close() {
       closed = true;
       pool?.close();
+      inline?.close();
     },
   };
 }
