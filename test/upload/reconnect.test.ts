@@ -50,7 +50,11 @@ describe('an absent broker', () => {
   it('is waited out, reading reconnecting meanwhile, and the upload completes', async () => {
     const fake = createFakeB2();
     let silent = 4;
-    const uploader = setup(flakyFinish(fake, () => silent-- > 0), createMemoryResumeStore(now), fake);
+    const uploader = setup(
+      flakyFinish(fake, () => silent-- > 0),
+      createMemoryResumeStore(now),
+      fake,
+    );
     const bytes = randomBytes(6000);
     const states: string[] = [];
     const upload = uploader.upload(new File([bytes], 'restart.bin'), {
@@ -67,14 +71,22 @@ describe('an absent broker', () => {
     let away = true;
     const bytes = randomBytes(6000);
     const pick = () => new File([bytes], 'outage.bin', { lastModified: 1 });
-    const first = setup(flakyFinish(fake, () => away), store, fake).upload(pick());
+    const first = setup(
+      flakyFinish(fake, () => away),
+      store,
+      fake,
+    ).upload(pick());
     const failure = await first.done.catch((error: unknown) => error);
     expect(failure).toMatchObject({ name: 'UploadError', code: 'network' });
     expect(first.snapshot()).toMatchObject({ state: 'failed', partsDone: 6 });
     const sent = fake.stats.partRequests;
 
     away = false;
-    const retry = setup(flakyFinish(fake, () => away), store, fake).upload(pick());
+    const retry = setup(
+      flakyFinish(fake, () => away),
+      store,
+      fake,
+    ).upload(pick());
     const result = await retry.done;
     expect(retry.snapshot()).toMatchObject({ state: 'done', resumed: true });
     expect(fake.stats.partRequests).toBe(sent);
