@@ -1,7 +1,7 @@
 /** The protocol's routes, matched after the base path (docs/broker-protocol.md#calls). */
 import type { BrokerContext } from './context.js';
 import { badRequest, Refusal } from './errors.js';
-import { config } from './routes/config.js';
+import { config, whoami } from './routes/config.js';
 import { smallFileTarget, uploadSmallFile } from './routes/small-files.js';
 import { startUpload } from './routes/start.js';
 import { cancel, finish, listParts, partUrls } from './routes/uploads.js';
@@ -16,6 +16,7 @@ interface Route {
 
 const ROUTES: readonly Route[] = [
   { method: 'GET', path: /^\/config$/, handler: config },
+  { method: 'GET', path: /^\/whoami$/, handler: whoami },
   { method: 'POST', path: /^\/files$/, handler: uploadSmallFile },
   { method: 'POST', path: /^\/files\/target$/, handler: smallFileTarget },
   { method: 'POST', path: /^\/uploads$/, handler: startUpload },

@@ -57,6 +57,16 @@ export function samePendingFile(pending: PendingUpload, file: File | Blob): bool
   return pending.name === name && pending.size === file.size && pending.lastModified === lastModified;
 }
 
+/** Uploaders of one origin tell each other when an upload settles, so every resume list is current. */
+const SETTLED_CHANNEL = 'b2up-uploads';
+
+function listenForSettledUploads(onSettled: () => void): BroadcastChannel | undefined {
+  if (typeof BroadcastChannel === 'undefined') return undefined;
+  const channel = new BroadcastChannel(SETTLED_CHANNEL);
+  channel.onmessage = onSettled;
+  return channel;
+}
+
 export function createUploaderStore(source: UploaderSource): UploaderStore {
   const owned = !isUploader(source);
   const uploader = isUploader(source) ? source : createUploader(source);
@@ -66,6 +76,7 @@ export function createUploaderStore(source: UploaderSource): UploaderStore {
   let stored: PendingUpload[] = [];
   let snapshot: UploaderStoreSnapshot = { items, pending: [], resumable: uploader.resumable };
   let pendingLoaded = false;
+  let channel: BroadcastChannel | undefined;
 
   const publish = () => {
     const pending = stored.filter((entry) => !items.some((item) => samePendingFile(entry, item.file)));
@@ -89,8 +100,13 @@ export function createUploaderStore(source: UploaderSource): UploaderStore {
       publish();
     });
     stops.set(upload.id, stop);
-    // A finished or cancelled upload drops its resume record; show the list as it now is.
-    upload.done.then(refreshPending, refreshPending);
+    // A finished or cancelled upload drops its resume record; show the list as it now is, here and
+    // in every other uploader of this origin (other panels, other tabs) that may be offering it.
+    const settled = () => {
+      void refreshPending();
+      channel?.postMessage('settled');
+    };
+    upload.done.then(settled, settled);
     return { upload, file, state: upload.snapshot() };
   };
 
@@ -102,7 +118,10 @@ export function createUploaderStore(source: UploaderSource): UploaderStore {
     subscribe(listener) {
       listeners.add(listener);
       // IndexedDB is opened on the first subscriber, never at import or construction.
-      if (!pendingLoaded) void refreshPending();
+      if (!pendingLoaded) {
+        void refreshPending();
+        channel = listenForSettledUploads(() => void refreshPending());
+      }
       return () => listeners.delete(listener);
     },
     getSnapshot: () => snapshot,
@@ -133,6 +152,8 @@ export function createUploaderStore(source: UploaderSource): UploaderStore {
     },
     refreshPending,
     close() {
+      channel?.close();
+      channel = undefined;
       for (const stop of stops.values()) stop();
       stops.clear();
       if (owned) uploader.close();

@@ -69,7 +69,17 @@ export interface SmallFileRequest {
 }
 
 export interface BrokerClient {
+  /**
+   * Which broker this is (e.g. its absolute base URL): unfinished uploads are remembered per broker.
+   * Optional; without it, all clients share one list.
+   */
+  readonly id?: string;
   config(signal?: AbortSignal): Promise<BrokerConfig>;
+  /**
+   * The signed-in user's id (GET /whoami): unfinished uploads are remembered per user. Optional;
+   * without it, every user of the browser shares one list.
+   */
+  whoami?(signal?: AbortSignal): Promise<{ user: string }>;
   uploadSmall(request: SmallFileRequest): Promise<UploadResult>;
   start(request: StartRequest, signal?: AbortSignal): Promise<StartedUpload>;
   partTargets(session: UploadSession, count: number, signal?: AbortSignal): Promise<PartTarget[]>;

@@ -74,7 +74,9 @@ export function createHttpBrokerClient(baseUrl: string, options: HttpBrokerOptio
   }
 
   return {
+    id: base,
     config: (signal) => call(() => http.get('config', { signal }).json<BrokerConfig>()),
+    whoami: (signal) => call(() => http.get('whoami', { signal }).json<{ user: string }>()),
 
     async uploadSmall(request) {
       const extra = (await options.headers?.()) ?? {};

@@ -7,6 +7,7 @@ import { createHttpBrokerClient } from './http-broker.js';
 import { runLargeUpload } from './large-upload.js';
 import { type RetryTiming, resolveUploaderOptions, type UploaderOptions } from './options.js';
 import { createIndexedDbResumeStore, createMemoryResumeStore } from './resume-store.js';
+import { brokerScope, scopeResumeStore } from './scoped-resume-store.js';
 import { runSmallUpload } from './small-upload.js';
 import { browserTabLock } from './tab-lock.js';
 import { defaultSend } from './transport.js';
@@ -57,12 +58,15 @@ export function buildUploader(
     typeof resolved.broker === 'string'
       ? createHttpBrokerClient(resolved.broker, { retries: settings.retry.maxAttempts - 1 })
       : resolved.broker;
-  const resumeStore =
+  const scope = brokerScope(broker);
+  const resumeStore = scopeResumeStore(
     resolved.resume === false
       ? createMemoryResumeStore()
       : resolved.resume === true
         ? createIndexedDbResumeStore()
-        : resolved.resume;
+        : resolved.resume,
+    scope.get,
+  );
   let hasher = resolved.hasher;
   let config: Promise<BrokerConfig> | undefined;
   const brokerConfig = (signal?: AbortSignal) => {
@@ -97,6 +101,7 @@ export function buildUploader(
   return {
     upload: (file, uploadOptions = {}) => new Upload(file, uploadOptions, lazyDeps(), settings, run),
     async pending() {
+      await scope.refresh();
       const records = await resumeStore.list();
       return records
         .filter((record) => !record.finished)

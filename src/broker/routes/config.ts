@@ -1,7 +1,7 @@
 /** GET /config: what the SDK needs to plan uploads (docs/broker-protocol.md#get-config). */
 import { Limits } from '../../b2/wire.js';
 import { ACTIVE_CONTENT_TYPES } from '../content-types.js';
-import { type BrokerContext, smallFileMaxSize } from '../context.js';
+import { authenticate, type BrokerContext, smallFileMaxSize } from '../context.js';
 import { json } from '../http.js';
 
 export function config(context: BrokerContext): Response {
@@ -17,4 +17,13 @@ export function config(context: BrokerContext): Response {
     blockedTypes: ACTIVE_CONTENT_TYPES.filter((type) => !options.allowedTypes?.includes(type)),
     smallFiles: options.smallFiles,
   });
+}
+
+/**
+ * GET /whoami: the caller's principal id, so a client can keep one user's unfinished uploads apart
+ * from another's in the same browser. 401 when not logged in, like every call but /config.
+ */
+export async function whoami(context: BrokerContext, request: Request): Promise<Response> {
+  const principal = await authenticate(context, request);
+  return json({ user: principal.id });
 }
