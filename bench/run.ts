@@ -19,6 +19,7 @@ import { hashingScenario } from './scenarios/hashing.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { nodePeersScenario } from './scenarios/node-peers.js';
 import { resumeScenario } from './scenarios/resume.js';
+import { resumeRecordScenario } from './scenarios/resume-record.js';
 import { serverScenario } from './scenarios/server.js';
 import { throughputScenario } from './scenarios/throughput.js';
 import { tusScenario } from './scenarios/tus.js';
@@ -28,6 +29,7 @@ const scenarios: Record<string, Scenario> = {
   hash: hashingScenario,
   memory: memoryScenario,
   resume: resumeScenario,
+  record: resumeRecordScenario,
   node: nodePeersScenario,
   tus: tusScenario,
   server: serverScenario,

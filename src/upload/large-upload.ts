@@ -38,6 +38,13 @@ export async function runLargeUpload(context: RunContext): Promise<UploadResult>
       await sendMissingParts(context, prepared);
       context.report({ type: 'phase', phase: 'finishing' });
       const partSha1Array = Array.from({ length: prepared.plan.count }, (_, i) => prepared.done.get(i + 1)!);
+      // Should the page go away during finish, the next run can tell this file's finish apart.
+      prepared.record.partsDone = prepared.plan.count;
+      prepared.record.finishing = await pausable(context, (signal) =>
+        partListDigest(context, partSha1Array, signal),
+      );
+      prepared.record.updatedAt = deps.now();
+      await deps.resumeStore.set(prepared.record);
       const result = await brokerCall(context, (signal) =>
         deps.broker.finish(prepared.session, partSha1Array, signal),
       );
@@ -50,7 +57,6 @@ export async function runLargeUpload(context: RunContext): Promise<UploadResult>
       await deps.resumeStore.set({
         ...prepared.record,
         token: '',
-        parts: [],
         finished: result,
         updatedAt: deps.now(),
         expiresAt: deps.now() + FINISHED_MARKER_TTL_MS,
@@ -60,6 +66,9 @@ export async function runLargeUpload(context: RunContext): Promise<UploadResult>
     context.control.signal,
   );
 }
+
+/** How often, at most, a run rewrites its resume record while parts go out. */
+const RECORD_WRITES = 100;
 
 /** How long a finished upload's marker answers tabs that waited for it. */
 const FINISHED_MARKER_TTL_MS = 10 * 60 * 1000;
@@ -124,29 +133,40 @@ async function tryResume(
 /**
  * The page went away during finish (reload, crash) after B2 had finished the file: B2 no longer
  * lists its parts, but the broker answers a repeated finish with the finished file. It is this
- * file only if every part the record saw confirmed hashes the same from the bytes picked now;
- * otherwise (a record missing parts, a changed file, a cancelled upload) it is a new upload.
+ * file only if the part SHA-1s hashed from the bytes picked now are the very list that run was
+ * finishing (`record.finishing`, their digest); otherwise (finish never reached, a changed file, a
+ * cancelled upload) it is a new upload.
  */
 async function finishedMeanwhile(
   context: RunContext,
   record: ResumeRecord,
 ): Promise<UploadResult | undefined> {
   const { deps, file } = context;
+  if (record.finishing === undefined || record.size !== file.size) return undefined;
   const plan = partPlan(file.size, record.partSize);
-  const recorded = new Map(record.parts.map((part) => [part.n, part.sha1]));
-  if (record.size !== file.size || recorded.size !== plan.count) return undefined;
-  const partSha1Array = Array.from({ length: plan.count }, (_, i) => recorded.get(i + 1) ?? '');
-  if (partSha1Array.includes('')) return undefined;
+  const partSha1Array = await Promise.all(
+    Array.from({ length: plan.count }, (_, i) => {
+      const { start, end } = partRange(plan, i + 1);
+      return pausable(context, (signal) =>
+        deps.hasher.sha1(file.slice(start, end), { signal }).catch((error) => {
+          throw unreadable(error);
+        }),
+      );
+    }),
+  );
+  const digest = await pausable(context, (signal) => partListDigest(context, partSha1Array, signal));
+  if (digest !== record.finishing) return undefined;
   const session = { uploadId: record.uploadId, token: record.token };
   const result = await brokerCall(context, (signal) =>
     deps.broker.finish(session, partSha1Array, signal),
   ).catch(() => undefined);
   if (!result || result.fileName !== record.fileName || result.size !== file.size) return undefined;
-  const stored = partSha1Array.map((contentSha1, i) => {
-    const { start, end } = partRange(plan, i + 1);
-    return { partNumber: i + 1, contentLength: end - start, contentSha1 };
-  });
-  return (await matchStoredParts(context, plan, stored)) === 'changed' ? undefined : result;
+  return result;
+}
+
+/** 40 hex digits standing for a whole part list, so the record stays small at 10,000 parts. */
+function partListDigest(context: RunContext, partSha1Array: string[], signal: AbortSignal): Promise<string> {
+  return context.deps.hasher.sha1(new Blob([partSha1Array.join('')]), { signal });
 }
 
 async function matchStoredParts(
@@ -208,7 +228,7 @@ async function start(context: RunContext, key: string): Promise<Prepared> {
     token: started.token,
     fileName: started.fileName,
     partSize: plan.partSize,
-    parts: [],
+    partsDone: 0,
     createdAt: now,
     updatedAt: now,
     // Only this browser's clock is compared with this browser's clock: the token's own expiry is
@@ -267,6 +287,8 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
     return hash;
   };
 
+  const writeEvery = Math.max(1, Math.ceil(plan.count / RECORD_WRITES));
+  let unwritten = 0;
   let failure: unknown;
   const stop = new AbortController();
   const hooks = runRetryHooks(context, createWaits(context), stop.signal);
@@ -320,9 +342,14 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
       done.set(n, sha1);
       const { start, end } = partRange(plan, n);
       progress.partDone(n, end - start);
-      record.parts.push({ n, sha1 });
-      record.updatedAt = deps.now();
-      await deps.resumeStore.set(record);
+      // The record is small and constant; its count of parts is only for pending(), so it is
+      // written every `writeEvery` parts (at most RECORD_WRITES times per upload), not per part.
+      record.partsDone = done.size;
+      if (++unwritten >= writeEvery) {
+        unwritten = 0;
+        record.updatedAt = deps.now();
+        await deps.resumeStore.set(record);
+      }
       context.report({ type: 'progress' });
     }
   };

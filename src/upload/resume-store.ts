@@ -2,8 +2,9 @@ import { createStore, del, entries, get, set, type UseStore } from 'idb-keyval';
 import type { UploadResult } from './broker-client.js';
 
 /**
- * What b2up remembers of an unfinished large upload: a few hundred bytes, never file bytes.
- * The broker's part list is the truth when resuming; `parts` only saves re-hashing work.
+ * What b2up remembers of an unfinished large upload: a few hundred bytes whatever the part count,
+ * never file bytes. The broker's part list is the truth when resuming; the record only says which
+ * upload, and roughly how far it got.
  */
 export interface ResumeRecord {
   v: 1;
@@ -18,8 +19,16 @@ export interface ResumeRecord {
   token: string;
   fileName: string;
   partSize: number;
-  /** Parts this client saw confirmed, with their SHA-1. */
-  parts: { n: number; sha1: string }[];
+  /**
+   * Parts this client saw confirmed, as of the record's last write (written every 1 % of the parts,
+   * not per part): for `pending()`'s progress only. Records written before this field read as 0.
+   */
+  partsDone: number;
+  /**
+   * Set just before finish: the SHA-1 of the part SHA-1 list being finished. A run that finds it
+   * after a reload can tell whether the finish it interrupted was this very file's.
+   */
+  finishing?: string;
   /**
    * Set, for a few minutes, once the upload finished: tells a tab that waited on this file that it
    * is done (see tab-lock.ts). Such a record is not pending and can't be resumed.

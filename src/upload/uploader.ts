@@ -111,7 +111,7 @@ export function buildUploader(
           size: record.size,
           type: record.type,
           lastModified: record.lastModified,
-          bytesDone: Math.min(record.size, record.parts.length * record.partSize),
+          bytesDone: Math.min(record.size, (record.partsDone ?? 0) * record.partSize),
           startedAt: record.createdAt,
           updatedAt: record.updatedAt,
           expiresAt: record.expiresAt,

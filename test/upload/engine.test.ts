@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import type { UploadDeps } from '../../src/upload/context.js';
+import { BrokerError } from '../../src/upload/broker-client.js';
 import { isUploadError } from '../../src/upload/errors.js';
 import { createInlineHasher } from '../../src/upload/hasher.js';
 import { createMemoryResumeStore, type ResumeStore } from '../../src/upload/resume-store.js';
@@ -70,9 +71,10 @@ describe('upload engine', () => {
     const result = await uploader.upload(file(bytes)).done;
     expect(fake.assembled(result.fileId).equals(bytes)).toBe(true);
     // 11 parts plus the one that met the 503, all through sendHashed; the hasher only saw the
-    // fingerprint's head (the whole file here, being under 64 KiB), never a part on its own.
+    // fingerprint's head (the whole file here, being under 64 KiB) and, before finish, the list
+    // of the 11 part SHA-1s (the record's digest of it), never a part on its own.
     expect(fake.stats.hashedSends).toBe(12);
-    expect(hashed).toEqual([bytes.length]);
+    expect(hashed).toEqual([bytes.length, 11 * 40]);
   });
 
   it('uploads a large file in parallel parts, one request per part URL at a time', async () => {
@@ -280,5 +282,52 @@ describe('upload engine', () => {
     expect(pending).toHaveLength(1);
     expect(pending[0]).toMatchObject({ name: 'half.bin', size: 5000 });
     expect(pending[0]!.bytesDone).toBeGreaterThanOrEqual(2000);
+  });
+
+  it('after a page lost during finish, takes the finished file only for the very bytes it finished', async () => {
+    const fake = createFakeB2();
+    const store = createMemoryResumeStore();
+    const bytes = randomBytes(70_000); // beyond the fingerprint's 64 KiB head
+    // B2 finishes the file, but the answer never reaches the page (it went away meanwhile).
+    const lost = { ...fake.broker };
+    lost.finish = async (...args) => {
+      await fake.broker.finish(...args);
+      throw new BrokerError(400, 'bad_request', 'the page went away');
+    };
+    const crashed = buildUploader(
+      { broker: lost, concurrency: 3, partSize: 1000, resume: store, hasher: createInlineHasher() },
+      {
+        send: fake.send,
+        tabLock: noTabLock,
+        connectivity: { isOnline: () => true, whenOnline: async () => {} },
+      },
+      instantRetry,
+    );
+    await expect(crashed.upload(file(bytes)).done).rejects.toMatchObject({ code: 'rejected' });
+    const [record] = await store.list();
+    expect(record).toMatchObject({ partsDone: 70, finishing: expect.stringMatching(/^[0-9a-f]{40}$/) });
+    expect(JSON.stringify(record).length).toBeLessThan(1000);
+
+    const changed = Buffer.from(bytes);
+    changed[69_000] = changed[69_000]! ^ 1;
+    const other = await setup(fake, store).uploader.upload(file(changed)).done;
+    expect(fake.uploads.size).toBe(2);
+    expect(fake.assembled(other.fileId).equals(changed)).toBe(true);
+
+    const crashedAgain = buildUploader(
+      { broker: lost, concurrency: 3, partSize: 1000, resume: store, hasher: createInlineHasher() },
+      {
+        send: fake.send,
+        tabLock: noTabLock,
+        connectivity: { isOnline: () => true, whenOnline: async () => {} },
+      },
+      instantRetry,
+    );
+    await expect(crashedAgain.upload(file(bytes)).done).rejects.toMatchObject({ code: 'rejected' });
+    const again = setup(fake, store).uploader.upload(file(bytes));
+    const result = await again.done;
+    expect(again.snapshot().resumed).toBe(true);
+    expect(fake.uploads.size).toBe(3);
+    expect(fake.assembled(result.fileId).equals(bytes)).toBe(true);
   });
 });
