@@ -40,6 +40,7 @@ const ERROR_SENTENCES: Record<UploadErrorCode, string> = {
   aborted: 'Cancelled.',
   file_changed: 'The file changed since this upload began, so it was not finished. Retry to start over.',
   file_unreadable: 'The browser could not read this file. It may have been moved, deleted or locked.',
+  hashing_failed: 'This page could not compute the file’s checksum. Reload the page and retry.',
   too_large: 'This file is larger than this site accepts.',
   type_not_allowed: 'This type of file is not accepted here.',
   unauthenticated: 'You are not signed in, or your session ended. Sign in again, then retry.',

@@ -10,6 +10,11 @@ export type UploadErrorCode =
   | 'file_changed'
   /** The file could not be read (moved, deleted, permission revoked), or it changed while it was read. */
   | 'file_unreadable'
+  /**
+   * The SHA-1 could not be computed though the file was readable: the hash worker or its WebAssembly
+   * failed, or the uploader was closed while hashing. `cause` holds the `HashError`.
+   */
+  | 'hashing_failed'
   /** The broker's limits refuse the file's size. */
   | 'too_large'
   /** The broker's limits refuse the file's content type. */

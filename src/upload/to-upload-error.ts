@@ -5,6 +5,7 @@
 import { type B2Error, isB2Error } from '../b2/errors.js';
 import { type BrokerErrorCode, isBrokerError } from './broker-client.js';
 import { isUploadError, UploadError, type UploadErrorCode } from './errors.js';
+import { type HashErrorCode, isHashError } from './hasher-error.js';
 
 export function aborted(cause?: unknown): UploadError {
   return new UploadError('aborted', 'The upload was cancelled.', cause === undefined ? undefined : { cause });
@@ -49,6 +50,13 @@ function fromB2Error(error: B2Error): UploadError {
   return new UploadError(code, error.message, { status: error.status, cause: error });
 }
 
+/** Hash failures that are not the file's fault (`read_failed` is; `aborted` is a cancel). */
+const HASHING_FAILED: Partial<Record<HashErrorCode, string>> = {
+  worker_failed: 'The SHA-1 could not be computed: the hash worker failed.',
+  wasm_failed: 'The SHA-1 could not be computed: its WebAssembly module could not start.',
+  closed: 'The SHA-1 could not be computed: the uploader was closed.',
+};
+
 /** A read of the file (hashing it, sending it) failed; `path` names it where there is one (Node). */
 export function unreadable(error: unknown, path?: string): UploadError {
   if (isUploadError(error)) return error;
@@ -57,6 +65,9 @@ export function unreadable(error: unknown, path?: string): UploadError {
     (error.name === 'AbortError' || (error as { code?: string }).code === 'aborted')
   ) {
     return aborted(error);
+  }
+  if (isHashError(error) && error.code in HASHING_FAILED) {
+    return new UploadError('hashing_failed', HASHING_FAILED[error.code]!, { cause: error });
   }
   return new UploadError('file_unreadable', `${path ?? 'The file'} could not be read.`, { cause: error });
 }
