@@ -62,18 +62,36 @@ export function bodyLength(x: Exchange, max: number): { length: number; sha1Mode
   return { length, sha1Mode };
 }
 
-export async function receiveBody(x: Exchange, sha1Mode: string): Promise<ReceivedBody> {
+/** How ingestBody treats a body beyond storing and hashing it. */
+export interface IngestOptions {
+  /** Bytes at the end held back from the content (B2's `hex_digits_at_end` trailer); default 0. */
+  trailerBytes?: number;
+  /** Sees every content byte in order, e.g. S3's SHA-256 payload check. */
+  tap?: (chunk: Buffer) => void;
+  /** Runs after the last byte and before the blob becomes visible; throw to store nothing. */
+  check(digests: BodyDigests, trailer: Buffer): void;
+}
+
+/**
+ * Streams the body into a new blob while hashing it (SHA-1 and MD5), and commits the blob only when
+ * every byte arrived and `check` passed. The native upload endpoints and S3's PutObject/UploadPart share it.
+ */
+export async function ingestBody(
+  x: Exchange,
+  options: IngestOptions,
+): Promise<{ blob: BlobRef; digests: BodyDigests }> {
   const writer = x.ctx.blobs.create();
   const length = Number(x.header('content-length') ?? 0);
   const pool = x.ctx.hashing;
   const hasher = pool && length >= WORKER_HASH_MIN_BYTES ? pool.start() : inlineHasher();
-  // The last 40 bytes may be the trailing hex digits, not content: held back until the body ends.
-  const trailer = sha1Mode === HEX_DIGITS_AT_END ? splitTrailer(40) : undefined;
+  // The last bytes may be a trailer, not content: held back until the body ends.
+  const trailer = options.trailerBytes ? splitTrailer(options.trailerBytes) : undefined;
   let stored = 0;
   try {
     for await (const chunk of x.body()) {
       for (const piece of trailer ? trailer.content(chunk) : [chunk]) {
         stored += piece.length;
+        options.tap?.(piece);
         const hashing = hasher.update(piece);
         const writing = writer.write(piece);
         // Wait only when the workers or the disk are behind: an await per 64 KiB chunk was measurable.
@@ -82,20 +100,30 @@ export async function receiveBody(x: Exchange, sha1Mode: string): Promise<Receiv
       }
     }
     const digests = await hasher.digest();
-    const actual = digests.sha1;
-    const expected = trailer ? trailer.trailer().toString('latin1') : sha1Mode;
-    if (sha1Mode !== DO_NOT_VERIFY && expected.toLowerCase() !== actual) {
-      throw new B2Failure(400, 'bad_request', 'Sha1 did not match data received');
-    }
+    options.check(digests, trailer ? trailer.trailer() : Buffer.alloc(0));
     const blobId = await writer.commit();
-    return {
-      blob: { blobId, length: stored },
-      contentSha1: sha1Mode === DO_NOT_VERIFY ? `unverified:${actual}` : actual,
-      contentMd5: digests.md5,
-    };
+    return { blob: { blobId, length: stored }, digests };
   } catch (error) {
     hasher.abort();
     writer.abort();
     throw error;
   }
+}
+
+export async function receiveBody(x: Exchange, sha1Mode: string): Promise<ReceivedBody> {
+  const atEnd = sha1Mode === HEX_DIGITS_AT_END;
+  const { blob, digests } = await ingestBody(x, {
+    trailerBytes: atEnd ? 40 : 0,
+    check(actual, trailer) {
+      const expected = atEnd ? trailer.toString('latin1') : sha1Mode;
+      if (sha1Mode !== DO_NOT_VERIFY && expected.toLowerCase() !== actual.sha1) {
+        throw new B2Failure(400, 'bad_request', 'Sha1 did not match data received');
+      }
+    },
+  });
+  return {
+    blob,
+    contentSha1: sha1Mode === DO_NOT_VERIFY ? `unverified:${digests.sha1}` : digests.sha1,
+    contentMd5: digests.md5,
+  };
 }

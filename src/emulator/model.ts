@@ -84,6 +84,8 @@ export interface FileRecord {
   /** Object Lock legal hold; absent = never set. */
   legalHold?: 'on' | 'off';
   blobs: BlobRef[];
+  /** A finished large file's S3 ETag without quotes (`<md5 of part md5s>-<n>`); see etag.ts. */
+  multipartEtag?: string;
 }
 
 export interface PartRecord {

@@ -113,10 +113,10 @@ function encryptionHeaders(file: FileRecord): Record<string, string> {
   return {};
 }
 
-type Range = { start: number; end: number } | 'unsatisfiable' | undefined;
+export type Range = { start: number; end: number } | 'unsatisfiable' | undefined;
 
 /** `bytes=a-b`, `bytes=a-`, `bytes=-n`; malformed or multi-range headers are ignored (whole file). */
-function parseRange(header: string | undefined, size: number): Range {
+export function parseRange(header: string | undefined, size: number): Range {
   const m = header ? /^bytes=(\d*)-(\d*)$/.exec(header.trim()) : null;
   if (!m || (m[1] === '' && m[2] === '')) return undefined;
   if (m[1] === '') {

@@ -11,6 +11,7 @@ import {
   requireCustomerKey,
 } from '../encryption.js';
 import { B2Failure, badRequest } from '../errors.js';
+import { multipartEtag } from '../etag.js';
 import { newFileId, seqOfFileId } from '../ids.js';
 import type { FileRecord, PartRecord } from '../model.js';
 import { optInt, optString, optStringArray, optStringMap, pageSize, reqInt, reqString } from '../params.js';
@@ -146,6 +147,7 @@ export const finishLargeFile: JsonHandler = (x, p, grant) => {
     action: 'upload',
     contentLength: parts.reduce((n, part) => n + part.contentLength, 0),
     blobs: parts.map((part) => part.blob),
+    multipartEtag: multipartEtag(parts.map((part) => part.contentMd5)),
   };
   ctx.store.put('files', file.fileId, finished);
   for (const part of parts) ctx.store.delete('parts', partKey(file.fileId, part.partNumber));
