@@ -12,6 +12,8 @@ export interface Settings {
   /** absoluteMinimumPartSize reported by authorize and enforced at finish. */
   minPartSize: number;
   recommendedPartSize: number;
+  /** The S3 signing region (`us-west-004`); requests signed for another are refused. */
+  region: string;
 }
 
 export interface EmulatorContext {

@@ -15,6 +15,7 @@ import { createHashPool } from './hash-pool.js';
 import { newAccountId, newKeySecret, randomHex } from './ids.js';
 import { type LifecycleReport, runLifecycle } from './lifecycle.js';
 import type { AccountRecord, KeyRecord } from './model.js';
+import { DEFAULT_S3_REGION, isRegionName } from './s3/region.js';
 import { createRequestHandler, type NodeHandler } from './server.js';
 import { MetaStore } from './store.js';
 import { createTokens } from './tokens.js';
@@ -27,7 +28,7 @@ export type { FaultInjector } from './faults/injector.js';
 export type { Fault } from './faults/kinds.js';
 export type { LifecycleReport } from './lifecycle.js';
 export type { NodeHandler } from './server.js';
-export { createClock, createCounters, createFaultInjector };
+export { createClock, createCounters, createFaultInjector, DEFAULT_S3_REGION };
 
 export interface EmulatorOptions {
   /** Port to listen on; default 0 = a free port chosen by the OS. */
@@ -61,6 +62,11 @@ export interface EmulatorOptions {
    * Default: the stored setting, else false, as on a fresh B2 account.
    */
   customUploadTimestamps?: boolean;
+  /**
+   * Region of the S3-compatible API, the one requests must be signed for; default `us-west-004`
+   * (B2's region names look like this).
+   */
+  region?: string;
 }
 
 export interface Emulator {
@@ -69,6 +75,8 @@ export interface Emulator {
   accountId: string;
   keyId: string;
   key: string;
+  /** Signing region of the S3-compatible API, served at `url` (path-style: `<url>/<bucket>/<key>`). */
+  region: string;
   faults: FaultInjector;
   clock: Clock;
   counters: Counters;
@@ -87,6 +95,10 @@ export interface EmulatorServer extends Omit<Emulator, 'url' | 'close'> {
 }
 
 export function createEmulatorServer(options: EmulatorOptions = {}): EmulatorServer {
+  const region = options.region ?? DEFAULT_S3_REGION;
+  if (!isRegionName(region)) {
+    throw new RangeError(`region must be lower-case letters, digits and -, got ${JSON.stringify(region)}`);
+  }
   const clock = options.clock ?? createClock();
   const counters = options.counters ?? createCounters();
   const faults = options.faults ?? createFaultInjector({ clock });
@@ -127,6 +139,7 @@ export function createEmulatorServer(options: EmulatorOptions = {}): EmulatorSer
     settings: {
       minPartSize: options.minPartSize ?? Limits.minPartSize,
       recommendedPartSize: options.recommendedPartSize ?? Limits.recommendedPartSize,
+      region,
     },
     hashing,
     uploadsInFlight: new Set(),
@@ -142,13 +155,14 @@ export function createEmulatorServer(options: EmulatorOptions = {}): EmulatorSer
     runLifecycle: lifecycle,
     setCustomUploadTimestamps: (allowed) =>
       store.put('account', 'account', { ...ctx.account(), customUploadTimestamps: allowed }),
-    info: () => ({ accountId: account.accountId, keyId: master.applicationKeyId }),
+    info: () => ({ accountId: account.accountId, keyId: master.applicationKeyId, region }),
   });
   return {
     handler,
     accountId: account.accountId,
     keyId: master.applicationKeyId,
     key: master.applicationKey,
+    region,
     faults,
     clock,
     counters,

@@ -11,6 +11,7 @@ import { type ControlHooks, handleControl } from './control.js';
 import { corsScope, preflightHeaders, responseCorsHeaders } from './cors.js';
 import { type B2Code, B2Failure } from './errors.js';
 import { ConnectionGone, Exchange } from './exchange.js';
+import type { Fault } from './faults/kinds.js';
 import { createBucket, deleteBucket, listBuckets, updateBucket } from './ops/buckets.js';
 import { downloadById, downloadByName } from './ops/download.js';
 import { copyFile, deleteFileVersion, getDownloadAuthorization, getFileInfo, hideFile } from './ops/files.js';
@@ -28,6 +29,8 @@ import { updateFileLegalHold, updateFileRetention } from './ops/retention.js';
 import type { JsonHandler } from './ops/types.js';
 import { getUploadPartUrl, getUploadUrl, uploadFile, uploadPart } from './ops/upload.js';
 import { endpointOf, methodsOf, parseRoute, type Route } from './routes.js';
+import { isS3Path } from './s3/route.js';
+import { serveS3 } from './s3/serve.js';
 
 const JSON_HANDLERS: Record<JsonOperation, JsonHandler> = {
   b2_create_bucket: createBucket,
@@ -118,9 +121,24 @@ function preflight(
   res.end();
 }
 
+/** Applies a socket-level fault that answers nothing (reset, stall); true when the request is gone. */
+function dropped(req: IncomingMessage, fault: Fault | undefined): boolean {
+  if (fault?.kind === 'reset') {
+    req.socket.destroy();
+    return true;
+  }
+  if (fault?.kind === 'stall') {
+    // Hold the request, then drop it without an answer; unref so a stall never keeps Node alive.
+    setTimeout(() => req.socket.destroy(), fault.ms).unref();
+    return true;
+  }
+  return false;
+}
+
 export function createRequestHandler(ctx: EmulatorContext, hooks: ControlHooks): NodeHandler {
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://emulator.invalid');
+    if (isS3Path(req.url ?? '/')) return serveS3(ctx, req, res, url, (fault) => dropped(req, fault));
     const route = parseRoute(url.pathname);
     if (route.kind === 'control') return handleControl(ctx, hooks, route.path, req, res);
     if (req.method === 'OPTIONS') return preflight(ctx, req, res, route, url);
@@ -131,15 +149,7 @@ export function createRequestHandler(ctx: EmulatorContext, hooks: ControlHooks):
     }
     ctx.counters.request(endpoint);
     const fault = ctx.faults.next(endpoint, flatHeaders(req));
-    if (fault?.kind === 'reset') {
-      req.socket.destroy();
-      return;
-    }
-    if (fault?.kind === 'stall') {
-      // Hold the request, then drop it without an answer; unref so a stall never keeps Node alive.
-      setTimeout(() => req.socket.destroy(), fault.ms).unref();
-      return;
-    }
+    if (dropped(req, fault)) return;
     const version = 'version' in route ? route.version : 'v2';
     const x = new Exchange(ctx, req, res, url, version, endpoint, fault);
     const origin = req.headers.origin;

@@ -3,6 +3,7 @@
  * all speak this vocabulary.
  */
 import type { JsonOperation } from '../../b2/wire.js';
+import { S3_ENDPOINT_NAMES, type S3EndpointName } from '../s3/operations.js';
 
 export type EndpointName =
   | 'b2_authorize_account'
@@ -10,7 +11,8 @@ export type EndpointName =
   | 'b2_upload_file'
   | 'b2_upload_part'
   | 'b2_download_file_by_id'
-  | 'b2_download_file_by_name';
+  | 'b2_download_file_by_name'
+  | S3EndpointName;
 
 // A Record, not an array, so adding an operation to wire.ts fails to compile until it is listed here.
 const JSON_OPERATIONS: Record<JsonOperation, true> = {
@@ -50,6 +52,7 @@ export const ENDPOINT_NAMES: readonly EndpointName[] = [
   ...(Object.keys(JSON_OPERATIONS) as JsonOperation[]),
   ...UPLOAD_ENDPOINTS,
   ...DOWNLOAD_ENDPOINTS,
+  ...S3_ENDPOINT_NAMES,
 ];
 
 export function isJsonOperation(endpoint: EndpointName): endpoint is JsonOperation {
