@@ -7,6 +7,8 @@ import { parseArgs } from 'node:util';
 import { DEV_BUCKET, type ProvisionedBucket, provisionBucket } from '../node/dev-bucket.js';
 import { originFlag } from './args.js';
 import { type CliCommand, ExitCode, UsageError, untilAborted } from './command.js';
+// A constants-only module: `b2up --help` still loads none of the emulator.
+import { DEFAULT_S3_REGION, isRegionName } from '../emulator/s3/region.js';
 
 /** Default port: the one b2sdk's "dev" realm uses (`http://api.backblazeb2.xyz:8180`). */
 export const DEFAULT_EMULATOR_PORT = 8180;
@@ -28,15 +30,19 @@ Options:
   --bucket NAME        the bucket to create (if missing) with a key restricted to it, for
                        \`b2up broker\` (default ${DEV_BUCKET})
   --origin URL         a page origin allowed to upload to that bucket (its CORS rule; repeatable)
+  --region NAME        S3 signing region; requests signed for another are refused
+                       (default ${DEFAULT_S3_REGION})
   --save-env FILE      also write the broker's variables to FILE (mode 600), for
                        \`set -a; . FILE; set +a\` in another shell
-  --json               print one JSON line {url, accountId, keyId, key, bucket, brokerKeyId,
-                       brokerKey} instead of the text below
+  --json               print one JSON line {url, accountId, keyId, key, region, bucket,
+                       brokerKeyId, brokerKey} instead of the text below
   -h, --help           show this help
 
 Prints the master key (for B2 tools and \`b2up cors --apply\`) and the variables \`b2up broker\`
 needs: a key restricted to the bucket, without writeKeys. Any B2 client works against
-<url>/b2api/v4/b2_authorize_account (any of v1-v4). Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.`;
+<url>/b2api/v4/b2_authorize_account (any of v1-v4). S3 clients use <url> as their endpoint
+(path-style) with the broker key: as on B2, the S3 API refuses the master key. Stops cleanly on
+Ctrl-C (SIGINT) or SIGTERM.`;
 
 /** The bucket and broker key the command sets up once the emulator runs. */
 export interface BrokerSetup {
@@ -54,6 +60,7 @@ export interface EmulatorCliOptions {
   key?: string;
   minPartSize?: number;
   recommendedPartSize?: number;
+  region?: string;
 }
 
 /** What the command reads back from a started emulator. */
@@ -62,6 +69,7 @@ export interface StartedEmulator {
   accountId: string;
   keyId: string;
   key: string;
+  region: string;
   close(): Promise<void>;
 }
 
@@ -97,6 +105,14 @@ export function parseEmulatorArgs(
   if (values['recommended-part-size'] !== undefined) {
     options.recommendedPartSize = integerArg('--recommended-part-size', values['recommended-part-size'], 1);
   }
+  if (values.region !== undefined) {
+    if (!isRegionName(values.region)) {
+      throw new UsageError(
+        `--region needs lower-case letters, digits and -, got ${JSON.stringify(values.region)}`,
+      );
+    }
+    options.region = values.region;
+  }
   return options;
 }
 
@@ -117,6 +133,7 @@ function parse(args: string[]) {
       bucket: { type: 'string' },
       origin: { type: 'string', multiple: true },
       'save-env': { type: 'string' },
+      region: { type: 'string' },
       json: { type: 'boolean' },
     },
   });
@@ -155,6 +172,7 @@ export function describeEmulator(
     `  master key id: ${e.keyId}`,
     `  master key:    ${e.key}`,
     '                 (for B2 tools and `b2up cors --apply`; `b2up broker` refuses a master key)',
+    `  S3 API:     ${e.url} (path-style), region ${e.region}; sign with the broker key (S3 refuses the master key)`,
     `  bucket:     ${setup.bucket.bucketName} (private; browser uploads from ${origins.length ? origins.join(', ') : 'no origin yet: add --origin URL, or `b2up cors --apply`'})`,
     '',
     `Environment for \`b2up broker\` (a key restricted to ${setup.bucket.bucketName}, no writeKeys):`,
@@ -193,7 +211,8 @@ export function createEmulatorCommand(
 ): CliCommand {
   return {
     name: 'emulator',
-    summary: 'run the local B2 emulator (native API v1-v4, fault injection, --memory or --data DIR)',
+    summary:
+      'run the local B2 emulator (native API v1-v4, S3-compatible API, fault injection, --memory or --data DIR)',
     help,
     async run(args, io) {
       const { json, setup, ...options } = parseEmulatorArgs(args);
@@ -208,7 +227,7 @@ export function createEmulatorCommand(
         await emulator.close();
         throw error;
       }
-      const { url, accountId, keyId, key } = emulator;
+      const { url, accountId, keyId, key, region } = emulator;
       if (json) {
         const { bucket, key: brokerKey } = provisioned;
         io.out(
@@ -217,6 +236,7 @@ export function createEmulatorCommand(
             accountId,
             keyId,
             key,
+            region,
             bucket: bucket.bucketName,
             brokerKeyId: brokerKey.applicationKeyId,
             brokerKey: brokerKey.applicationKey,

@@ -131,6 +131,7 @@ describe('b2up emulator run (fake emulator)', () => {
         accountId: 'acct1',
         keyId: 'kid1',
         key: 'key1',
+        region: 'us-west-004',
         close: async () => {
           closed++;
         },
@@ -147,11 +148,16 @@ describe('b2up emulator run (fake emulator)', () => {
     const fake = fakeStart();
     const stop = new AbortController();
     const { io, out } = captureIo(stop.signal);
-    const running = runCli(['emulator', '--port', '0', '--memory', '--min-part-size', '100'], io, [
-      createEmulatorCommand(fake.start, fake.provision),
-    ]);
+    const running = runCli(
+      ['emulator', '--port', '0', '--memory', '--min-part-size', '100', '--region', 'eu-central-003'],
+      io,
+      [createEmulatorCommand(fake.start, fake.provision)],
+    );
     await vi.waitFor(() => expect(out).toContain('Press Ctrl-C to stop.'));
-    expect(fake.calls).toEqual([{ port: 0, host: '127.0.0.1', minPartSize: 100 }]);
+    expect(fake.calls).toEqual([{ port: 0, host: '127.0.0.1', minPartSize: 100, region: 'eu-central-003' }]);
+    expect(out).toContain(
+      '  S3 API:     http://127.0.0.1:4321 (path-style), region us-west-004; sign with the broker key (S3 refuses the master key)',
+    );
     expect(out).toContain('b2up emulator listening on http://127.0.0.1:4321');
     expect(out).toContain('  master key id: kid1');
     expect(out).toContain('B2_APPLICATION_KEY_ID=restricted1');
@@ -179,6 +185,7 @@ describe('b2up emulator run (fake emulator)', () => {
         accountId: 'acct1',
         keyId: 'kid1',
         key: 'key1',
+        region: 'us-west-004',
         bucket: 'b2up-dev',
         brokerKeyId: 'restricted1',
         brokerKey: 'restrictedKey1',

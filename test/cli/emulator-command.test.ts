@@ -16,6 +16,7 @@ interface Credentials {
   accountId: string;
   keyId: string;
   key: string;
+  region: string;
 }
 
 async function authorize(c: Pick<Credentials, 'url' | 'keyId' | 'key'>, version = 'v2') {
@@ -68,6 +69,30 @@ describe('b2up emulator (in-process, real emulator)', () => {
 
     expect(await run.stop()).toBe(0);
     await expect(authorize(run.credentials)).rejects.toThrow();
+  });
+
+  it('--region sets the S3 signing region: requests signed for another are refused', async () => {
+    const run = await startInProcess(['--memory', '--region', 'eu-central-003']);
+    expect(run.credentials).toMatchObject({ region: 'eu-central-003' });
+    // Unsigned as far as the region goes: any SigV4 header naming us-west-004 is refused before the key.
+    const res = await fetch(`${run.credentials.url}/`, {
+      headers: {
+        Authorization:
+          'AWS4-HMAC-SHA256 Credential=k/20250101/us-west-004/s3/aws4_request, SignedHeaders=host, Signature=00',
+        'x-amz-date': '20250101T000000Z',
+        'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+      },
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain("the region 'us-west-004' is wrong; expecting 'eu-central-003'");
+    expect(await run.stop()).toBe(0);
+  });
+
+  it('--region refuses names S3 would not accept', async () => {
+    const err: string[] = [];
+    const io: CliIo = { out: () => {}, err: (l) => err.push(l), signal: AbortSignal.abort() };
+    expect(await runCli(['emulator', '--region', 'US West'], io)).toBe(2);
+    expect(err.join('\n')).toContain('--region needs lower-case letters, digits and -');
   });
 
   describe('--data DIR', () => {
