@@ -90,7 +90,7 @@ export async function s3Setup(
     bucketName,
     bucketId,
     appKey,
-    s3: client(appKey),
+    s3: withContentMd5(client(appKey)),
     client,
     createKey,
     async close() {
@@ -98,6 +98,37 @@ export async function s3Setup(
       await s.emulator.close();
     },
   };
+}
+
+/**
+ * What B2 users add to AWS SDK v3 clients: operations that S3 says need a checksum (DeleteObjects,
+ * PutBucketCors, PutBucketEncryption) get a CRC32 header from the SDK even with WHEN_REQUIRED, which
+ * B2 refuses; this swaps it for Content-MD5 just before signing.
+ */
+type Middleware = Parameters<S3Client['middlewareStack']['addRelativeTo']>[0];
+type Handler = (args: { request: unknown }) => Promise<unknown>;
+
+export function withContentMd5(client: S3Client): S3Client {
+  const swap = (next: Handler) => async (args: { request: unknown }) => {
+    const request = args.request as { headers: Record<string, string>; body?: unknown };
+    const names = Object.keys(request.headers);
+    const checksum = names.filter((n) => /^x-amz-(sdk-)?checksum-/i.test(n));
+    if (checksum.length) {
+      for (const n of checksum) delete request.headers[n];
+      const body = request.body as string | Uint8Array | undefined;
+      request.headers['content-md5'] = createHash('md5')
+        .update(body ?? '')
+        .digest('base64');
+    }
+    return next(args);
+  };
+  // addRelativeTo takes any step's middleware (a union), so the finalize-step shape is asserted here.
+  client.middlewareStack.addRelativeTo(swap as unknown as Middleware, {
+    relation: 'before',
+    toMiddleware: 'httpSigningMiddleware',
+    name: 'b2ContentMd5',
+  });
+  return client;
 }
 
 /** What an SDK call failed with: S3's error code and HTTP status. */
