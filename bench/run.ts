@@ -23,6 +23,7 @@ import { resumeRecordScenario } from './scenarios/resume-record.js';
 import { serverScenario } from './scenarios/server.js';
 import { throughputScenario } from './scenarios/throughput.js';
 import { tusScenario } from './scenarios/tus.js';
+import { uiProgressScenario } from './scenarios/ui-progress.js';
 
 const scenarios: Record<string, Scenario> = {
   e2e: throughputScenario,
@@ -32,6 +33,7 @@ const scenarios: Record<string, Scenario> = {
   record: resumeRecordScenario,
   node: nodePeersScenario,
   tus: tusScenario,
+  ui: uiProgressScenario,
   server: serverScenario,
 };
 

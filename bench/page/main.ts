@@ -4,6 +4,7 @@
  * stay on disk and the page never holds them).
  */
 import { createHttpBrokerClient, createUploader, createWorkerHasher, type Upload } from '../../src/index.js';
+import { defineUploaderElement } from '../../src/ui/element.js';
 import { type RawOptions, rawUpload } from './raw.js';
 import { type TusOptions, tusUpload } from './tus.js';
 
@@ -45,6 +46,34 @@ function startB2up(options: B2upOptions): string {
   return upload.id;
 }
 
+/**
+ * The same upload through the <b2up-uploader> element: its store and rows re-render on progress,
+ * as in an app. Resolves with the milliseconds, once the row reads done.
+ */
+async function b2upElement(options: B2upOptions) {
+  defineUploaderElement();
+  const element = document.createElement('b2up-uploader');
+  const uploader = createUploader({
+    broker: createHttpBrokerClient(options.broker, { headers: () => ({ Authorization: 'Bearer bench' }) }),
+    concurrency: options.concurrency,
+    partSize: options.partSize,
+    resume: false,
+  });
+  element.uploader = uploader;
+  document.body.append(element);
+  try {
+    const t0 = performance.now();
+    const [upload] = element.addFiles([pickedFile()]);
+    const result = await upload!.done;
+    // The last frame's render belongs to the upload too.
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    return { ms: performance.now() - t0, size: result.size };
+  } finally {
+    element.remove();
+    uploader.close();
+  }
+}
+
 /** Waits for upload `id`; resolves with its milliseconds and result, or throws its error. */
 async function finishB2up(id: string) {
   const entry = running.get(id);
@@ -62,6 +91,7 @@ const api = {
   b2up: (options: B2upOptions) => finishB2up(startB2up(options)),
   startB2up,
   finishB2up,
+  b2upElement,
   progress: (id: string) => running.get(id)?.upload.snapshot().bytesSent ?? -1,
   raw: (options: RawOptions) => rawUpload(pickedFile(), options),
   tus: (options: TusOptions) => tusUpload(pickedFile(), options),

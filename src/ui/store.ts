@@ -67,6 +67,12 @@ function listenForSettledUploads(onSettled: () => void): BroadcastChannel | unde
   return channel;
 }
 
+/** The next animation frame; a timer of one frame where there are none (Node, workers). */
+const nextFrame = (callback: () => void): void => {
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => callback());
+  else setTimeout(callback, 16);
+};
+
 export function createUploaderStore(source: UploaderSource): UploaderStore {
   const owned = !isUploader(source);
   const uploader = isUploader(source) ? source : createUploader(source);
@@ -94,10 +100,34 @@ export function createUploaderStore(source: UploaderSource): UploaderStore {
     publish();
   };
 
+  // Progress comes per XHR progress event of every part in flight; the rows need it once per
+  // frame. A snapshot that only moved bytes waits for the next frame (the latest one wins); one that
+  // changes the state (paused, done, failed…) is published at once, with any waiting progress.
+  const latest = new Map<Upload, UploadSnapshot>();
+  let frameRequested = false;
+  const flush = () => {
+    frameRequested = false;
+    if (latest.size === 0) return;
+    const changes = new Map(latest);
+    latest.clear();
+    items = items.map((item) => {
+      const state = changes.get(item.upload);
+      return state ? { ...item, state } : item;
+    });
+    publish();
+  };
+
   const track = (upload: Upload, file: File | Blob): UploadItem => {
+    let shown = upload.snapshot().state;
     const stop = upload.subscribe((state) => {
-      items = items.map((item) => (item.upload === upload ? { ...item, state } : item));
-      publish();
+      latest.set(upload, state);
+      if (state.state !== shown) {
+        shown = state.state;
+        flush();
+      } else if (!frameRequested) {
+        frameRequested = true;
+        nextFrame(flush);
+      }
     });
     stops.set(upload.id, stop);
     // A finished or cancelled upload drops its resume record; show the list as it now is, here and
@@ -136,6 +166,7 @@ export function createUploaderStore(source: UploaderSource): UploaderStore {
       if (!old) return undefined;
       stops.get(id)?.();
       stops.delete(id);
+      latest.delete(old.upload);
       const fresh = start(old.file, { name: old.state.name });
       items = items.map((item) => (item === old ? fresh : item));
       publish();
@@ -145,6 +176,7 @@ export function createUploaderStore(source: UploaderSource): UploaderStore {
       const old = items.find((item) => item.upload.id === id);
       if (!old) return;
       void old.upload.cancel();
+      latest.delete(old.upload);
       stops.get(id)?.();
       stops.delete(id);
       items = items.filter((item) => item !== old);
