@@ -5,27 +5,15 @@
  * the other panel stops offering it, without a reload.
  */
 import { expect, test } from '@playwright/test';
-import type { DevServer } from '../../src/cli/dev-server.js';
-import { builtPath, holdParts, MIN_PART_SIZE, makeFile, serve, storedSha1, tempDir } from './support.js';
+import { holdParts, makeFile, MIN_PART_SIZE, storedSha1, useDemo } from './support.js';
 
-let server: DevServer;
-let files: Awaited<ReturnType<typeof tempDir>>;
-
-test.beforeAll(async () => {
-  server = await serve(builtPath('demo'));
-  files = await tempDir('b2up-ui-scope-');
-});
-
-test.afterAll(async () => {
-  await server?.close();
-  await files?.remove();
-});
+const demo = useDemo(test, 'b2up-ui-scope-');
 
 test('pending uploads are scoped to the signed-in user, and every list refreshes when one finishes', async ({
   page,
 }) => {
-  const file = await makeFile(files.dir, 'guest-file.bin', 3 * 1024 * 1024 + 5, 41);
-  await page.goto(`${server.url}/?partSize=${MIN_PART_SIZE}`);
+  const file = await makeFile(demo.dir, 'guest-file.bin', 3 * 1024 * 1024 + 5, 41);
+  await page.goto(`${demo.server.url}/?partSize=${MIN_PART_SIZE}`);
   const element = page.locator('#element-uploader');
   const react = page.locator('#react-root b2up-uploader');
   const vue = page.locator('#vue-root b2up-uploader');
@@ -69,5 +57,5 @@ test('pending uploads are scoped to the signed-in user, and every list refreshes
   });
   await expect(vue.locator('li.row', { hasText: file.name })).toContainText('resumed');
   await expect(react.locator('section.pending')).toBeHidden();
-  expect(await storedSha1(server, file.name)).toBe(file.sha1);
+  expect(await storedSha1(demo.server, file.name)).toBe(file.sha1);
 });

@@ -4,22 +4,10 @@
  * stuck near the end — in the element, and so in React and Vue, which render the same element.
  */
 import { expect, type Locator, test } from '@playwright/test';
-import type { DevServer } from '../../src/cli/dev-server.js';
-import { builtPath, makeFile, serve, tempDir } from './support.js';
+import { makeFile, useDemo } from './support.js';
 
-let server: DevServer;
-let files: Awaited<ReturnType<typeof tempDir>>;
-
-test.beforeAll(async () => {
-  server = await serve(builtPath('demo'), {
-    limits: { maxFileSize: 2_000_000, allowedTypes: ['image/*', 'application/octet-stream'] },
-  });
-  files = await tempDir('b2up-ui-rejections-');
-});
-
-test.afterAll(async () => {
-  await server?.close();
-  await files?.remove();
+const demo = useDemo(test, 'b2up-ui-rejections-', {
+  limits: { maxFileSize: 2_000_000, allowedTypes: ['image/*', 'application/octet-stream'] },
 });
 
 async function expectFinalRefusal(row: Locator, words: RegExp): Promise<void> {
@@ -31,9 +19,9 @@ async function expectFinalRefusal(row: Locator, words: RegExp): Promise<void> {
 }
 
 test('a refused type and an oversize file: the reason with the limit, no Retry', async ({ page }) => {
-  const html = await makeFile(files.dir, 'page.html', 20_000, 1);
-  const big = await makeFile(files.dir, 'too-big.bin', 2_500_000, 2);
-  await page.goto(server.url);
+  const html = await makeFile(demo.dir, 'page.html', 20_000, 1);
+  const big = await makeFile(demo.dir, 'too-big.bin', 2_500_000, 2);
+  await page.goto(demo.server.url);
   const element = page.locator('#element-uploader');
   const chooser = page.waitForEvent('filechooser');
   await element.locator('.zone').click();
@@ -50,7 +38,7 @@ test('a refused type and an oversize file: the reason with the limit, no Retry',
 });
 
 test('a failure a retry can fix still offers Retry', async ({ page }) => {
-  const file = await makeFile(files.dir, 'flaky.bin', 30_000, 3);
+  const file = await makeFile(demo.dir, 'flaky.bin', 30_000, 3);
   await page.route('**/b2up/files', (route) =>
     route.fulfill({
       status: 401,
@@ -58,7 +46,7 @@ test('a failure a retry can fix still offers Retry', async ({ page }) => {
       body: JSON.stringify({ status: 401, code: 'unauthenticated', message: 'Log in to upload.' }),
     }),
   );
-  await page.goto(server.url);
+  await page.goto(demo.server.url);
   const element = page.locator('#element-uploader');
   const chooser = page.waitForEvent('filechooser');
   await element.locator('.zone').click();

@@ -25,6 +25,35 @@ export function builtPath(...parts: string[]): string {
   return path;
 }
 
+/**
+ * The built demo served for one spec file, and a scratch directory for its files: call at the top
+ * of the spec; the returned getters are valid inside tests.
+ */
+export function useDemo(
+  register: { beforeAll(fn: () => Promise<void>): void; afterAll(fn: () => Promise<void>): void },
+  prefix: string,
+  options: Partial<DevServerOptions> = {},
+): { readonly server: DevServer; readonly dir: string } {
+  let server: DevServer | undefined;
+  let files: Awaited<ReturnType<typeof tempDir>> | undefined;
+  register.beforeAll(async () => {
+    server = await serve(builtPath('demo'), options);
+    files = await tempDir(prefix);
+  });
+  register.afterAll(async () => {
+    await server?.close();
+    await files?.remove();
+  });
+  return {
+    get server() {
+      return server!;
+    },
+    get dir() {
+      return files!.dir;
+    },
+  };
+}
+
 /** Serves `root` (a built page) + broker + emulator, like `b2up dev --root`. */
 export async function serve(root: string, options: Partial<DevServerOptions> = {}): Promise<DevServer> {
   const { startDevServer } = (await import(

@@ -19,3 +19,31 @@ export function button(
   node.addEventListener('click', onClick);
   return node;
 }
+
+/** A progress bar (`role=progressbar`, 0-100) and the way to move it. */
+export function progressBar(label: string): {
+  node: HTMLDivElement;
+  set(percent: number, text: string): void;
+} {
+  const fill = el('div', { class: 'fill', part: 'bar-fill' });
+  const node = el(
+    'div',
+    {
+      class: 'bar',
+      part: 'bar',
+      role: 'progressbar',
+      'aria-valuemin': '0',
+      'aria-valuemax': '100',
+      'aria-label': label,
+    },
+    fill,
+  );
+  return {
+    node,
+    set(percent, text) {
+      fill.style.width = `${percent}%`;
+      node.setAttribute('aria-valuenow', String(percent));
+      node.setAttribute('aria-valuetext', text);
+    },
+  };
+}

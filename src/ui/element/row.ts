@@ -1,11 +1,16 @@
 /**
- * One upload's row: name, size, progress bar, status (rate, ETA, or the error in plain words) and
- * its buttons. Updated in place on every snapshot, so a focused button keeps focus while the
+ * One upload's row: a thumbnail or kind badge, name, size, progress bar, status (rate, ETA, or the
+ * error in plain words), the name B2 stored it under once done, and its buttons. Small files get a
+ * compact row. Updated in place on every snapshot, so a focused button keeps focus while the
  * upload moves on (Pause turns into Resume on the same button).
  */
 import type { UploadItem } from '../store.js';
 import { canRetry, errorSentence, formatBytes, percent, statusLine } from '../words.js';
-import { button, el } from './dom.js';
+import { button, el, progressBar } from './dom.js';
+import { createThumb } from './thumb.js';
+
+/** Files below this get a compact row: one line, a thin bar. */
+export const COMPACT_ROW_BYTES = 1_000_000;
 
 export interface RowActions {
   retry(id: string): void;
@@ -15,6 +20,8 @@ export interface RowActions {
 export interface RowView {
   readonly node: HTMLLIElement;
   update(item: UploadItem): void;
+  /** Frees the thumbnail's blob URL; call when the row leaves the list. */
+  dispose(): void;
 }
 
 export function createRow(first: UploadItem, actions: RowActions): RowView {
@@ -24,19 +31,10 @@ export function createRow(first: UploadItem, actions: RowActions): RowView {
   name.title = item.state.name;
   const size = el('span', { class: 'size' }, formatBytes(item.state.bytesTotal));
   const status = el('span', { class: 'status' });
-  const fill = el('div', { class: 'fill', part: 'bar-fill' });
-  const bar = el(
-    'div',
-    {
-      class: 'bar',
-      part: 'bar',
-      role: 'progressbar',
-      'aria-valuemin': '0',
-      'aria-valuemax': '100',
-      'aria-label': `Upload of ${item.state.name}`,
-    },
-    fill,
-  );
+  const stored = el('code', { class: 'stored', part: 'stored-name', hidden: '' });
+  const check = el('span', { class: 'check', 'aria-hidden': 'true', hidden: '' }, '✓');
+  const thumb = createThumb(item.file, item.state.name);
+  const bar = progressBar(`Upload of ${item.state.name}`);
   const toggle = button('Pause', () => {
     if (item.state.state === 'paused') item.upload.resume();
     else item.upload.pause();
@@ -48,11 +46,12 @@ export function createRow(first: UploadItem, actions: RowActions): RowView {
   const remove = button('Remove', () => actions.remove(id()), { 'aria-label': `Remove ${item.state.name}` });
   const node = el(
     'li',
-    { class: 'row', part: 'row' },
-    el('div', {}, name, ' ', size),
+    { class: item.state.bytesTotal < COMPACT_ROW_BYTES ? 'row compact' : 'row', part: 'row' },
+    thumb.node,
+    el('div', { class: 'head' }, name, ' ', size),
     el('div', { class: 'buttons' }, toggle, cancel, retry, remove),
-    el('div', {}, status),
-    bar,
+    el('div', { class: 'line' }, check, status, stored),
+    bar.node,
   );
 
   const update = (next: UploadItem) => {
@@ -61,10 +60,15 @@ export function createRow(first: UploadItem, actions: RowActions): RowView {
     const value = percent(item.state);
     node.dataset.state = state;
     node.dataset.uploadId = id();
-    fill.style.width = `${value}%`;
-    bar.setAttribute('aria-valuenow', String(value));
-    bar.setAttribute('aria-valuetext', `${value} percent`);
+    bar.set(value, `${value} percent`);
     status.textContent = statusLine(item.state);
+    check.hidden = state !== 'done';
+    const result = item.state.result;
+    stored.hidden = !result;
+    if (result && stored.textContent !== result.fileName) {
+      stored.textContent = result.fileName;
+      stored.title = `Stored in B2 as ${result.fileName}`;
+    }
     if (state === 'failed') status.title = item.state.error?.message ?? errorSentence(undefined);
     const running = state !== 'done' && state !== 'failed' && state !== 'cancelled';
     toggle.hidden = !running || state === 'finishing';
@@ -76,5 +80,5 @@ export function createRow(first: UploadItem, actions: RowActions): RowView {
     remove.hidden = running;
   };
   update(first);
-  return { node, update };
+  return { node, update, dispose: thumb.dispose };
 }

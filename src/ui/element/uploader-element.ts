@@ -14,6 +14,7 @@ import { button, el } from './dom.js';
 import { createPendingList } from './pending.js';
 import { createRow, type RowView } from './row.js';
 import { styles } from './styles.js';
+import { createSummary } from './summary.js';
 import type { UploadEventDetail } from './types.js';
 
 type ShowOpenFilePicker = (options: { multiple: boolean }) => Promise<FileSystemFileHandle[]>;
@@ -44,6 +45,7 @@ export function createUploaderElementClass() {
     #folderInput = el('input', { type: 'file', hidden: '', tabindex: '-1', webkitdirectory: '' });
     #repickInput = el('input', { type: 'file', hidden: '', tabindex: '-1' });
     #folderButton = button('Choose a folder', () => this.#folderInput.click());
+    #summary = createSummary();
     #list = el('ul', { class: 'rows', part: 'list', 'aria-label': 'Uploads' });
     #live = el('div', { class: 'sr-only', role: 'status', 'aria-live': 'polite' });
     #pending = createPendingList({
@@ -64,6 +66,7 @@ export function createUploaderElementClass() {
         this.#folderInput,
         this.#repickInput,
         this.#pending.node,
+        this.#summary.node,
         this.#list,
         this.#live,
       );
@@ -156,7 +159,10 @@ export function createUploaderElementClass() {
       this.#unsubscribe = undefined;
       this.#store?.close();
       this.#store = undefined;
-      for (const row of this.#rows.values()) row.node.remove();
+      for (const row of this.#rows.values()) {
+        row.node.remove();
+        row.dispose();
+      }
       this.#rows.clear();
       if (wasSubscribed || this.isConnected) this.connectedCallback();
     }
@@ -237,6 +243,7 @@ export function createUploaderElementClass() {
       for (const [id, row] of this.#rows) {
         if (!live.has(id)) {
           row.node.remove();
+          row.dispose();
           this.#rows.delete(id);
         }
       }
@@ -260,6 +267,7 @@ export function createUploaderElementClass() {
       const nodes = items.map((item) => this.#rows.get(item.upload.id)!.node);
       if (nodes.some((node, index) => this.#list.children[index] !== node)) this.#list.append(...nodes);
       this.#pending.update(pending);
+      this.#summary.update(items);
     }
   };
 }
