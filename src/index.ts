@@ -12,6 +12,7 @@ export {
   type BrokerErrorCode,
   isBrokerError,
   type PartTarget,
+  type SmallFileRequest,
   type StartedUpload,
   type StartRequest,
   type StoredPart,
@@ -19,12 +20,24 @@ export {
   type UploadSession,
 } from './upload/broker-client.js';
 export { isUploadError, UploadError, type UploadErrorCode } from './upload/errors.js';
-export { createDefaultHasher, createInlineHasher, createWorkerHasher, type Hasher } from './upload/hasher.js';
+export {
+  createDefaultHasher,
+  createInlineHasher,
+  createWorkerHasher,
+  HashError,
+  type HashErrorCode,
+  type Hasher,
+  type InlineHasherOptions,
+  isHashError,
+  type WorkerHasherOptions,
+} from './upload/hasher.js';
 export { createHttpBrokerClient, type HttpBrokerOptions } from './upload/http-broker.js';
 export type { Progress } from './upload/progress.js';
+export type { Send, SendRequest, SendResponse } from './upload/transport.js';
 export {
   createIndexedDbResumeStore,
   createMemoryResumeStore,
+  type IndexedDbResumeStoreOptions,
   type ResumeRecord,
   type ResumeStore,
 } from './upload/resume-store.js';

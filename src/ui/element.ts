@@ -19,6 +19,7 @@ import type { UploaderStore } from './store.js';
 export type { UploadEventDetail } from './element/types.js';
 export {
   createUploaderStore,
+  type UploaderSource,
   type UploaderStore,
   type UploaderStoreSnapshot,
   type UploadItem,
