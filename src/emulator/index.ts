@@ -28,7 +28,7 @@ export type { FaultInjector, FaultInjectorOptions, FaultsState, InjectedFault } 
 export type { Fault, FaultKindShorthand, StatusFaultName } from './faults/kinds.js';
 export type { TestModeOptions } from './faults/test-modes.js';
 export type { LifecycleReport } from './lifecycle.js';
-export type { S3EndpointName } from './s3/operations.js';
+export type { S3EndpointName, S3Operation } from './s3/operations.js';
 export type { NodeHandler } from './server.js';
 export { createClock, createCounters, createFaultInjector, DEFAULT_S3_REGION };
 
