@@ -176,6 +176,30 @@ describe('key restrictions answer AccessDenied', () => {
   });
 });
 
+describe('unsigned requests', () => {
+  it('read public buckets only, and never write', async () => {
+    const pub = await t.s.call('b2_create_bucket', {
+      accountId: t.s.accountId,
+      bucketName: `public-${process.pid}-auth`,
+      bucketType: 'allPublic',
+    });
+    const name = pub.body.bucketName as string;
+    await t.s3.send(new PutObjectCommand({ Bucket: name, Key: 'open.txt', Body: 'open' }));
+    const open = await fetch(`${t.url}/${name}/open.txt`);
+    expect([open.status, await open.text()]).toEqual([200, 'open']);
+    expect(await xmlError(await fetch(`${t.url}/${t.bucketName}/seed.txt`))).toMatchObject({
+      status: 403,
+      code: 'AccessDenied',
+    });
+    expect(
+      await xmlError(await fetch(`${t.url}/${name}/new.txt`, { method: 'PUT', body: 'x' })),
+    ).toMatchObject({
+      status: 403,
+      code: 'AccessDenied',
+    });
+  });
+});
+
 describe('presigned URLs', () => {
   it('a presigned PUT binds Content-Length, Content-Type and Content-MD5; a presigned GET reads', async () => {
     const body = Buffer.from('presigned upload');

@@ -10,6 +10,7 @@ import {
   ListPartsCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type S3Setup, failure, md5, s3Setup, sha1 } from './helpers.js';
 
@@ -180,6 +181,22 @@ describe('multipart upload', () => {
       code: 'InvalidPartOrder',
       status: 400,
     });
+  });
+
+  it('CompleteMultipartUpload accepts unquoted ETags (as in B2 examples)', async () => {
+    const key = 'mp/unquoted.bin';
+    const uploadId = await start(key);
+    const part = bytes(20, 4);
+    await put(key, uploadId, 1, part);
+    const url = await getSignedUrl(
+      t.s3,
+      new CompleteMultipartUploadCommand({ Bucket: t.bucketName, Key: key, UploadId: uploadId }),
+      { expiresIn: 60 },
+    );
+    const body = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${md5(part)}</ETag></Part></CompleteMultipartUpload>`;
+    const res = await fetch(url, { method: 'POST', body });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain(`<ETag>"${md5(Buffer.from(md5(part), 'hex'))}-1"</ETag>`);
   });
 
   it('abort drops the unfinished large file and its parts; the id is then NoSuchUpload', async () => {
