@@ -2,6 +2,7 @@
 import type { B2Client } from '../b2/client.js';
 import type { FileVersion } from '../b2/wire.js';
 import { formatBytes } from '../units.js';
+import { acceptContentType } from './content-types.js';
 import { Refusal } from './errors.js';
 import { largeFileSha1 } from './file-info.js';
 import { checkFinalName, defaultFileName } from './names.js';
@@ -45,16 +46,17 @@ export async function takeStart(context: BrokerContext, principal: Principal): P
   }
 }
 
-export function checkSizeAndType(context: BrokerContext, size: number, essence: string): void {
+/** The declared size against `maxFileSize`: 413 too_large. */
+export function checkSize(context: BrokerContext, size: number): void {
   if (size > context.options.maxFileSize) {
     const limit = context.options.maxFileSize;
     throw new Refusal(413, 'too_large', `Files may be at most ${formatBytes(limit)}.`);
   }
-  if (!context.options.isTypeAllowed(essence)) {
-    const allowed = context.options.allowedTypes;
-    const accepted = allowed ? ` Accepted: ${allowed.join(', ')}.` : '';
-    throw new Refusal(415, 'type_not_allowed', `Files of type ${essence} are not accepted.${accepted}`);
-  }
+}
+
+/** The raw Content-Type checked by the broker's type policy (acceptContentType); the type to store. */
+export function acceptType(context: BrokerContext, raw: string | null | undefined) {
+  return acceptContentType(raw, context.options.isTypeAllowed, context.options.allowedTypes);
 }
 
 /** The final B2 name: the app's hook (checked) or `<prefix>/<uuid>/<safe name>`. */

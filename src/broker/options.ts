@@ -57,7 +57,7 @@ export interface BrokerLimits {
   maxFileSize?: number;
   /**
    * Types a browser may upload: exact (`video/mp4`) or families (`image/*`, `*\/*`). Default null:
-   * anything but ACTIVE_CONTENT_TYPES (HTML, SVG, XML, scripts), which a wildcard never admits.
+   * anything but active content (isActiveContentType: HTML, XML documents, scripts…), which a wildcard never admits.
    */
   allowedTypes?: string[] | null;
   /** Starts (large or small) per principal per minute; Infinity for no limit. Default 60. */

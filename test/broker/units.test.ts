@@ -1,6 +1,10 @@
 /** Pure pieces of the broker: tokens, names, types, info, rate limits, origins, routes. */
 import { describe, expect, it } from 'vitest';
-import { createTypePolicy, normaliseContentType } from '../../src/broker/content-types.js';
+import {
+  createTypePolicy,
+  isActiveContentType,
+  normaliseContentType,
+} from '../../src/broker/content-types.js';
 import { decideOrigin, normaliseOrigins } from '../../src/broker/cors.js';
 import { buildFileInfo, checkHeaderBudget } from '../../src/broker/file-info.js';
 import { checkFinalName, normalisePrefix, safeFileName } from '../../src/broker/names.js';
@@ -118,6 +122,45 @@ describe('content types', () => {
     expect(images('video/webm')).toBe(false);
     expect(createTypePolicy(['*/*'])('text/html')).toBe(false);
     expect(createTypePolicy(['*/*', 'text/html'])('text/html')).toBe(true);
+  });
+});
+
+describe('active content by shape', () => {
+  it('keeps the types browsers show as media, text or downloads', () => {
+    for (const type of [
+      'image/png',
+      'image/jpeg',
+      'video/mp4',
+      'audio/mpeg',
+      'font/woff2',
+      'application/pdf',
+      'application/json',
+      'application/zip',
+      'application/octet-stream',
+      'application/postscript',
+      'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+      'text/plain',
+      'text/csv',
+    ]) {
+      expect(isActiveContentType(type), type).toBe(false);
+    }
+  });
+
+  it('refuses XML documents, scripts, unknown text, multipart and message types', () => {
+    for (const type of [
+      'application/mathml+xml',
+      'application/vnd.wap.xhtml+xml',
+      'application/xml-dtd',
+      'text/rdf',
+      'text/x-anything',
+      'multipart/x-mixed-replace',
+      'message/rfc822',
+      'text/jscript',
+      'application/x-ecmascript',
+      'application/vnd.adobe.flash.movie',
+    ]) {
+      expect(isActiveContentType(type), type).toBe(true);
+    }
   });
 });
 

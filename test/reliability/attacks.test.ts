@@ -92,6 +92,21 @@ async function startAs(user: string, size = 2 * MIN_PART): Promise<Session> {
   return r.body;
 }
 
+/** A 100-byte small file of `contentType` through POST /files, as alice. */
+function smallFile(url: string, contentType: string): Promise<Reply> {
+  const body = bytes(100);
+  return call(url, '/files', {
+    method: 'POST',
+    headers: {
+      ...as('alice'),
+      'Content-Type': contentType,
+      'X-B2up-Name': 'x.bin',
+      'X-B2up-Content-Sha1': sha1(body),
+    },
+    body,
+  });
+}
+
 const PER_UPLOAD_CALLS = [
   { name: 'part-urls', method: 'POST', suffix: '/part-urls', json: { count: 1 } },
   { name: 'parts', method: 'GET', suffix: '/parts', json: undefined },
@@ -468,17 +483,7 @@ describe('sizes, types and file info', () => {
         `large ${contentType}: ${large.status} ${large.body?.fileName ?? ''}`,
         ok(large),
       );
-      const body = bytes(100);
-      const small = await call(base, '/files', {
-        method: 'POST',
-        headers: {
-          ...as('alice'),
-          'Content-Type': contentType,
-          'X-B2up-Name': 'x.bin',
-          'X-B2up-Content-Sha1': sha1(body),
-        },
-        body,
-      });
+      const small = await smallFile(base, contentType);
       count('text/html and SVG types', `small ${contentType}: ${small.status}`, ok(small));
     }
     // A name ending in .html or .svg with no type must not be stored as active content either.
@@ -493,6 +498,51 @@ describe('sizes, types and file info', () => {
       );
     }
     expect(tally.get('text/html and SVG types')?.succeeded).toEqual([]);
+  });
+
+  it('refuses every type a browser runs as a document or script, on every path', async () => {
+    const direct = await startBroker(world, { smallFiles: 'direct', limits: { maxFileSize: MAX_FILE } });
+    // Types outside any fixed list that browsers still render with script: every +xml document,
+    // RDF, server push, MHTML, WML, the non-standard script types.
+    const types = [
+      'application/mathml+xml',
+      'application/rdf+xml',
+      'application/vnd.wap.xhtml+xml',
+      'text/rdf',
+      'multipart/x-mixed-replace',
+      'multipart/related',
+      'message/rfc822',
+      'application/rss+xml',
+      'application/atom+xml',
+      'application/xml-dtd',
+      'text/vnd.wap.wml',
+      'text/jscript',
+      'text/x-javascript',
+      'text/livescript',
+      'text/vbscript',
+      'application/x-ecmascript',
+      'text/javascript1.5',
+      'application/vnd.adobe.flash.movie',
+      'text/html-sandboxed',
+      'text/x-unknown-document',
+    ];
+    try {
+      for (const contentType of types) {
+        const large = await start(base, 'alice', { name: 'x.bin', size: 2 * MIN_PART, contentType });
+        count('script-capable types', `large ${contentType}: ${large.status}`, ok(large));
+        const small = await smallFile(base, contentType);
+        count('script-capable types', `small ${contentType}: ${small.status}`, ok(small));
+        const target = await call(direct.url, '/files/target', {
+          method: 'POST',
+          headers: as('alice'),
+          json: { name: 'x.bin', size: 100, contentType },
+        });
+        count('script-capable types', `direct target ${contentType}: ${target.status}`, ok(target));
+      }
+    } finally {
+      await direct.close();
+    }
+    expect(tally.get('script-capable types')?.succeeded).toEqual([]);
   });
 
   it('never lets CRLF or reserved keys through file info', async () => {

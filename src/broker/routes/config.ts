@@ -14,7 +14,7 @@ export function config(context: BrokerContext): Response {
     smallFileMaxSize: smallFileMaxSize(context),
     maxFileSize: options.maxFileSize,
     allowedTypes: options.allowedTypes,
-    blockedTypes: ACTIVE_CONTENT_TYPES.filter((type) => !options.allowedTypes?.includes(type)),
+    blockedTypes: ACTIVE_CONTENT_TYPES.filter((type) => !options.isTypeAllowed(type)),
     smallFiles: options.smallFiles,
   });
 }

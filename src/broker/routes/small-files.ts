@@ -6,11 +6,11 @@
 import { decodeB2 } from '../../b2/encoding.js';
 import { refusalFromB2 } from '../b2-errors.js';
 import { reportCompletion } from '../completion.js';
-import { normaliseContentType } from '../content-types.js';
 import {
+  acceptType,
   authenticate,
   type BrokerContext,
-  checkSizeAndType,
+  checkSize,
   chooseName,
   smallFileMaxSize,
   takeStart,
@@ -31,10 +31,10 @@ export async function uploadSmallFile(context: BrokerContext, request: Request):
   if (!SHA1.test(sha1)) throw badRequest('X-B2up-Content-Sha1 must be the 40-hex SHA-1 of the body');
   const size = contentLength(request);
   if (size === undefined) throw badRequest('Content-Length is required');
-  const type = normaliseContentType(headers.get('Content-Type'));
+  checkSize(context, size);
+  const type = acceptType(context, headers.get('Content-Type'));
   const modified = lastModified(numberHeader(headers, 'X-B2up-Last-Modified'));
   const info = infoHeader(headers);
-  checkSizeAndType(context, size, type.essence);
   const cap = Math.min(smallFileMaxSize(context), context.options.maxFileSize);
   if (size > cap) throw tooLargeForSmall(cap);
 
@@ -75,8 +75,8 @@ export async function smallFileTarget(context: BrokerContext, request: Request):
   const body = await readJson(request);
   const name = userName(body.name);
   const size = byteSize(body.size, 'size', 0);
-  const type = normaliseContentType(optionalString(body.contentType, 'contentType'));
-  checkSizeAndType(context, size, type.essence);
+  checkSize(context, size);
+  const type = acceptType(context, optionalString(body.contentType, 'contentType'));
   const fileName = await chooseName(context, principal, name, type.stored, size);
   const fileInfo = buildFileInfo({
     userName: name,

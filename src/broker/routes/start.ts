@@ -2,8 +2,14 @@
 import { Limits } from '../../b2/wire.js';
 import { clampPartSize } from '../../protocol.js';
 import { refusalFromB2 } from '../b2-errors.js';
-import { normaliseContentType } from '../content-types.js';
-import { authenticate, type BrokerContext, checkSizeAndType, chooseName, takeStart } from '../context.js';
+import {
+  acceptType,
+  authenticate,
+  type BrokerContext,
+  checkSize,
+  chooseName,
+  takeStart,
+} from '../context.js';
 import { buildFileInfo, checkHeaderBudget } from '../file-info.js';
 import { json, readJson } from '../http.js';
 import { cancelSuperseded } from '../janitor.js';
@@ -14,9 +20,9 @@ export async function startUpload(context: BrokerContext, request: Request): Pro
   const body = await readJson(request);
   const name = userName(body.name);
   const size = byteSize(body.size, 'size', 1);
-  const type = normaliseContentType(optionalString(body.contentType, 'contentType'));
+  checkSize(context, size);
+  const type = acceptType(context, optionalString(body.contentType, 'contentType'));
   const modified = lastModified(body.lastModified);
-  checkSizeAndType(context, size, type.essence);
 
   const fileName = await chooseName(context, principal, name, type.stored, size);
   const fileInfo = buildFileInfo({
