@@ -74,7 +74,12 @@ export async function chooseName(
   return checkFinalName(chosen, context.target.namePrefix);
 }
 
-/** The protocol's upload result from a B2 file version. */
+/**
+ * The protocol's upload result from a B2 file version. `contentSha1` is only ever a SHA-1 B2 checked
+ * against the bytes (small files); a large file's whole-file SHA-1 is the uploader's claim at start,
+ * which nobody checked, so it is reported apart as `claimedSha1` — never as `contentSha1`, which apps
+ * may use to deduplicate or to trust a file.
+ */
 export function uploadResult(file: FileVersion) {
   const sha1 = file.contentSha1;
   const verified = sha1 && /^[0-9a-f]{40}$/i.test(sha1) ? sha1.toLowerCase() : null;
@@ -83,7 +88,8 @@ export function uploadResult(file: FileVersion) {
     fileName: file.fileName,
     size: file.contentLength,
     contentType: file.contentType ?? 'application/octet-stream',
-    contentSha1: verified ?? largeFileSha1(file.fileInfo),
+    contentSha1: verified,
+    claimedSha1: verified ? null : largeFileSha1(file.fileInfo),
     uploadTimestamp: file.uploadTimestamp,
   };
 }

@@ -53,7 +53,10 @@ export interface UploadResult {
   fileName: string;
   size: number;
   contentType: string;
+  /** The whole-file SHA-1 as B2 verified it against the bytes (small files), else null. */
   contentSha1: string | null;
+  /** A large file's whole-file SHA-1 as its uploader claimed it at start: not verified by anyone. */
+  claimedSha1?: string | null;
   uploadTimestamp: number;
 }
 

@@ -461,6 +461,30 @@ describe('sizes, types and file info', () => {
     expect(tally.get('extra parts beyond the declared size')?.succeeded).toEqual([]);
   });
 
+  it('never reports a whole-file SHA-1 the uploader only claimed as verified', async () => {
+    const victim = [bytes(MIN_PART, 7), bytes(MIN_PART, 8)];
+    const claimed = sha1(Buffer.concat(victim));
+    for (const [label, info] of [
+      ['another file’s SHA-1', { large_file_sha1: claimed }],
+      ['the upper-cased SHA-1', { large_file_sha1: claimed.toUpperCase() }],
+    ] as const) {
+      const r = await start(base, 'bob', { name: 'claim.bin', size: 2 * MIN_PART, info });
+      const parts = [bytes(MIN_PART, 9), bytes(MIN_PART, 10)];
+      await uploadParts(base, 'bob', r.body, parts);
+      const done = await call(base, `${pathOf(r.body.uploadId)}/finish`, {
+        method: 'POST',
+        headers: { ...as('bob'), 'X-B2up-Upload-Token': r.body.token },
+        json: { partSha1Array: parts.map(sha1) },
+      });
+      count(
+        'claimed whole-file SHA-1s',
+        `${label}: ${done.status} contentSha1 ${done.body?.contentSha1}`,
+        done.status !== 200 || done.body.contentSha1 === claimed || done.body.claimedSha1 !== claimed,
+      );
+    }
+    expect(tally.get('claimed whole-file SHA-1s')?.succeeded).toEqual([]);
+  });
+
   it('refuses active content types, large and small', async () => {
     const types = [
       'text/html',
