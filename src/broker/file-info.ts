@@ -1,7 +1,7 @@
 /**
  * The file info the broker stores with each file: the user's own name
- * (`b2up-name`), the principal (`b2up-user`), `src_last_modified_millis`, an optional
- * `large_file_sha1`, and the app's keys after B2's rules. All checked here, before B2 is called, so a
+ * (`b2up-name`), the principal (`b2up-user`), a large file's declared size (`b2up-size`, for the
+ * janitor), `src_last_modified_millis`, an optional `large_file_sha1`, and the app's keys after B2's rules. All checked here, before B2 is called, so a
  * bad key is the caller's 400 rather than a B2 error.
  */
 import { encodeB2 } from '../b2/encoding.js';
@@ -11,6 +11,7 @@ import { byteLength, truncateUtf8, wellFormed } from './names.js';
 
 export const NAME_KEY = 'b2up-name';
 export const USER_KEY = 'b2up-user';
+export const SIZE_KEY = 'b2up-size';
 export const LAST_MODIFIED_KEY = 'src_last_modified_millis';
 const LARGE_FILE_SHA1_KEY = 'large_file_sha1';
 /** UTF-8 bytes kept of the user's original name in `b2up-name`. */
@@ -30,6 +31,8 @@ export interface FileInfoInput {
   lastModified: number | undefined;
   /** The app's info from the request, unchecked. */
   info: unknown;
+  /** A large file's declared size: lets the janitor spot uploads holding more. */
+  size?: number;
 }
 
 /**
@@ -41,6 +44,7 @@ export function buildFileInfo(input: FileInfoInput): Record<string, string> {
     [NAME_KEY]: truncateUtf8(wellFormed(input.userName), ORIGINAL_NAME_MAX_BYTES),
     [USER_KEY]: wellFormed(input.principalId),
   };
+  if (input.size !== undefined) result[SIZE_KEY] = String(input.size);
   if (input.lastModified !== undefined) result[LAST_MODIFIED_KEY] = String(input.lastModified);
   for (const [rawKey, value] of Object.entries(appInfo(input.info))) {
     const key = rawKey.toLowerCase();
@@ -60,7 +64,7 @@ export function buildFileInfo(input: FileInfoInput): Record<string, string> {
     result[key] = key === LARGE_FILE_SHA1_KEY ? value.toLowerCase() : wellFormed(value);
   }
   if (Object.keys(result).length > Limits.maxInfoHeaders) {
-    throw badRequest(`B2 takes at most ${Limits.maxInfoHeaders} info entries; the broker uses 2 or 3 itself`);
+    throw badRequest(`B2 takes at most ${Limits.maxInfoHeaders} info entries; the broker uses 2 to 4 itself`);
   }
   return result;
 }
@@ -90,4 +94,10 @@ export function checkHeaderBudget(fileName: string, info: Record<string, string>
 /** The whole-file SHA-1 of a large file, when the client sent one at start. */
 export function largeFileSha1(info: Record<string, string>): string | null {
   return info[LARGE_FILE_SHA1_KEY] ?? null;
+}
+
+/** The declared size stored at start, or undefined for files started without one. */
+export function declaredSize(info: Record<string, string>): number | undefined {
+  const raw = info[SIZE_KEY];
+  return raw !== undefined && /^\d{1,16}$/.test(raw) ? Number(raw) : undefined;
 }

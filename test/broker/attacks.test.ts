@@ -3,6 +3,7 @@
  * size mismatch, active content, hostile names, no login, too many starts, bad origins. None succeed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createB2Client } from '../../src/b2/client.js';
 import { toBase64Url } from '../../src/broker/token.js';
 import {
   as,
@@ -197,6 +198,52 @@ describe('limits', () => {
     expect(r.status).toBe(400);
     expect(r.body.code).toBe('bad_request');
     expect(await unfinishedIds()).toContain(alice.uploadId);
+  });
+
+  it('checks what B2 finished: a file bigger than declared is refused, hidden and reported', async () => {
+    // A B2 that finishes with a part the broker never listed (the finish call taking a part sent
+    // after the listing): the broker must not answer with it as the upload's result.
+    const real = createB2Client({ ...world.key, realm: world.emulator.url });
+    const extra = bytes(MIN_PART, 44);
+    const reported: unknown[] = [];
+    const loose = await startBroker(world, {
+      b2: {
+        bucket: world.bucketName,
+        client: {
+          ...real,
+          async finishLargeFile(request) {
+            await real.uploadPart({
+              fileId: request.fileId,
+              partNumber: 3,
+              body: extra,
+              contentSha1: sha1(extra),
+            });
+            return real.finishLargeFile({
+              ...request,
+              partSha1Array: [...request.partSha1Array, sha1(extra)],
+            });
+          },
+        },
+      },
+      onError: (error) => reported.push(error),
+    });
+    try {
+      const parts = [bytes(MIN_PART, 42), bytes(MIN_PART, 43)];
+      const s = (await start(loose.url, 'alice', { name: 'big.bin', size: 2 * MIN_PART })).body;
+      await uploadParts(loose.url, 'alice', s, parts);
+      const r = await call(loose.url, `${pathOf(s.uploadId)}/finish`, {
+        method: 'POST',
+        headers: withToken('alice', s.token),
+        json: { partSha1Array: parts.map(sha1) },
+      });
+      expect(r.status).toBe(409);
+      expect(r.body.code).toBe('size_mismatch');
+      expect(reported).toHaveLength(1);
+      const names = await world.admin.listFileNames({ bucketId: world.bucketId, prefix: s.fileName });
+      expect(names.files.filter((f) => f.fileName === s.fileName && f.action === 'upload')).toEqual([]);
+    } finally {
+      await loose.close();
+    }
   });
 
   for (const type of [

@@ -450,15 +450,70 @@ describe('sizes, types and file info', () => {
       ['fewer bytes', [bytes(MIN_PART, 1)]],
     ] as const) {
       const s = await startAs('alice');
-      await uploadParts(base, 'alice', s, [...parts]);
+      // Asking for more part URLs than the declared size has parts is itself refused.
+      const sent = await uploadParts(base, 'alice', s, [...parts]).then(
+        () => true,
+        () => false,
+      );
       const r = await call(base, `${pathOf(s.uploadId)}/finish`, {
         method: 'POST',
         headers: { ...as('alice'), 'X-B2up-Upload-Token': s.token },
         json: { partSha1Array: parts.map(sha1) },
       });
-      count('extra parts beyond the declared size', `${label}: ${r.status}`, ok(r));
+      count('extra parts beyond the declared size', `${label}: sent ${sent}, ${r.status}`, ok(r));
     }
     expect(tally.get('extra parts beyond the declared size')?.succeeded).toEqual([]);
+  });
+
+  it('stops storage amplification: no part URLs past the declared size, oversized uploads cancelled', async () => {
+    const headers = (user: string, s: Session) => ({ ...as(user), 'X-B2up-Upload-Token': s.token });
+    const partUrls = (user: string, s: Session, n: number) =>
+      call(base, `${pathOf(s.uploadId)}/part-urls`, {
+        method: 'POST',
+        headers: headers(user, s),
+        json: { count: n },
+      });
+    const sendPart = (target: { uploadUrl: string; authorizationToken: string }, n: number) =>
+      fetch(target.uploadUrl, {
+        method: 'POST',
+        headers: {
+          Authorization: target.authorizationToken,
+          'X-Bz-Part-Number': String(n),
+          'X-Bz-Content-Sha1': sha1(bytes(MIN_PART, n)),
+        },
+        body: bytes(MIN_PART, n),
+      });
+    const unfinished = async () =>
+      (await world.admin.listUnfinishedLargeFiles({ bucketId: world.bucketId })).files.map((f) => f.fileId);
+
+    // A 10-byte upload needs one part: more URLs than parts it can have are refused.
+    const tiny = await startAs('mallory', 10);
+    for (const n of [2, 16]) {
+      const r = await partUrls('mallory', tiny, n);
+      count('storage amplification', `${n} URLs for a 10-byte upload: ${r.status}`, ok(r));
+    }
+    // Parts past the declared size through the one URL it got: the next part-urls call is refused
+    // and the upload cancelled.
+    const [target] = (await partUrls('mallory', tiny, 1)).body.targets;
+    for (const n of [1, 2, 3, 4]) await sendPart(target, n);
+    const again = await partUrls('mallory', tiny, 1);
+    count('storage amplification', `part URLs after 20,000 B stored of 10: ${again.status}`, ok(again));
+    count(
+      'storage amplification',
+      'the over-full upload still open after part-urls',
+      (await unfinished()).includes(tiny.uploadId),
+    );
+    // The janitor: an over-full upload whose owner never calls again is cancelled at their next start.
+    const quiet = await startAs('mallory', 10);
+    const [quietTarget] = (await partUrls('mallory', quiet, 1)).body.targets;
+    for (const n of [1, 2, 3]) await sendPart(quietTarget, n);
+    await startAs('mallory');
+    count(
+      'storage amplification',
+      'an over-full upload still open after its owner’s next start',
+      (await unfinished()).includes(quiet.uploadId),
+    );
+    expect(tally.get('storage amplification')?.succeeded).toEqual([]);
   });
 
   it('never reports a whole-file SHA-1 the uploader only claimed as verified', async () => {
@@ -604,8 +659,10 @@ describe('sizes, types and file info', () => {
 
 describe('rate limit', () => {
   it('refuses starts beyond startsPerMinute in a burst', async () => {
+    const frozen = Date.now(); // a stopped clock: the bucket never refills during the burst
     const limited = await startBroker(world, {
       limits: { maxFileSize: MAX_FILE, startsPerMinute: STARTS_PER_MINUTE },
+      now: () => frozen,
     });
     const burst = await Promise.all(
       Array.from({ length: STARTS_PER_MINUTE + 20 }, () =>

@@ -12,7 +12,7 @@ import {
 } from '../context.js';
 import { buildFileInfo, checkHeaderBudget } from '../file-info.js';
 import { json, readJson } from '../http.js';
-import { cancelSuperseded } from '../janitor.js';
+import { tidyUnfinished } from '../janitor.js';
 import { byteSize, lastModified, optionalString, userName } from './fields.js';
 
 export async function startUpload(context: BrokerContext, request: Request): Promise<Response> {
@@ -30,6 +30,7 @@ export async function startUpload(context: BrokerContext, request: Request): Pro
     principalId: principal.id,
     lastModified: modified,
     info: body.info,
+    size,
   });
   checkHeaderBudget(fileName, fileInfo);
   await takeStart(context, principal);
@@ -40,15 +41,12 @@ export async function startUpload(context: BrokerContext, request: Request): Pro
       throw refusalFromB2(error, 'start');
     });
   const uploadId = file.fileId ?? '';
-  // Without a date two files of one name can't be told apart, so nothing is superseded then.
-  if (modified !== undefined) {
-    await cancelSuperseded(context.client, {
-      bucketId: context.target.bucketId,
-      namePrefix: context.options.name ? (context.target.namePrefix ?? '') : context.options.prefix,
-      keep: uploadId,
-      fileInfo,
-    });
-  }
+  await tidyUnfinished(context.client, {
+    bucketId: context.target.bucketId,
+    namePrefix: context.options.name ? (context.target.namePrefix ?? '') : context.options.prefix,
+    keep: uploadId,
+    fileInfo,
+  });
   const expiresAt = context.options.now() + context.options.tokenTtlMs;
   const token = await context.tokens.sign({ uploadId, principalId: principal.id, fileName, size, expiresAt });
   return json({ uploadId, token, fileName, partSize: partSize(context, size, body.partSize), expiresAt });
