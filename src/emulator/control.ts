@@ -88,6 +88,8 @@ export async function handleControl(
       return reply(res, 200, ctx.faults.state());
     case 'GET faults/history':
       return reply(res, 200, ctx.faults.history());
+    case 'POST faults/release':
+      return reply(res, 200, { released: ctx.faults.release() });
     case 'POST faults/clear':
       ctx.faults.clear();
       return reply(res, 200, ctx.faults.state());

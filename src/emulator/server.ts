@@ -149,6 +149,11 @@ export function createRequestHandler(ctx: EmulatorContext, hooks: ControlHooks):
     }
     ctx.counters.request(endpoint);
     const fault = ctx.faults.next(endpoint, flatHeaders(req));
+    if (fault?.kind === 'hold') {
+      // A race a test wants to win deterministically: the request waits here, then runs as usual.
+      await ctx.faults.hold();
+      if (req.socket.destroyed) return;
+    }
     if (dropped(req, fault)) return;
     const version = 'version' in route ? route.version : 'v2';
     const x = new Exchange(ctx, req, res, url, version, endpoint, fault);

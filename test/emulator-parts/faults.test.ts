@@ -367,6 +367,7 @@ describe('configure, history, clear', () => {
       schedule: null,
       testModes: { seed: 1, rate: 0.25 },
       injected: 0,
+      held: 0,
     });
     expect(drive(faults, 'b2_upload_file', 3)).toEqual(['-', '-', '-']);
   });
@@ -376,5 +377,26 @@ describe('configure, history, clear', () => {
     faults.add({ fault: '503', count: 5 });
     faults.configure({ clear: true, rules: [{ fault: 'reset_after_store', endpoints: ['b2_upload_file'] }] });
     expect(drive(faults, 'b2_upload_file', 2)).toEqual(['reset_after_store', '-']);
+  });
+});
+
+describe('hold', () => {
+  it('holds a request until release(), then lets it be served; clear() releases too', async () => {
+    const faults = createFaultInjector();
+    faults.add({ endpoints: ['b2_finish_large_file'], fault: 'hold', count: 2 });
+    expect(drive(faults, 'b2_finish_large_file', 1)).toEqual(['hold']);
+    const order: string[] = [];
+    const first = faults.hold().then(() => order.push('first'));
+    const second = faults.hold().then(() => order.push('second'));
+    await Promise.resolve();
+    expect(order).toEqual([]);
+    expect(faults.state().held).toBe(2);
+    expect(faults.release()).toBe(2);
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first', 'second']);
+    const third = faults.hold();
+    faults.clear();
+    await third;
+    expect(faults.state().held).toBe(0);
   });
 });

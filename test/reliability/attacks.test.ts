@@ -465,6 +465,56 @@ describe('sizes, types and file info', () => {
     expect(tally.get('extra parts beyond the declared size')?.succeeded).toEqual([]);
   });
 
+  it('refuses a part that lands while finish is in flight (the finish race, held deterministically)', async () => {
+    const faults = world.emulator.faults;
+    for (const [label, claim] of [
+      ['the client lists the late part', 'with-extra'],
+      ['the client lists only the checked parts', 'checked'],
+    ] as const) {
+      const s = await startAs('alice');
+      const parts = [bytes(MIN_PART, 61), bytes(MIN_PART, 62)];
+      const extra = bytes(17_000, 63);
+      const urls = await call(base, `${pathOf(s.uploadId)}/part-urls`, {
+        method: 'POST',
+        headers: { ...as('alice'), 'X-B2up-Upload-Token': s.token },
+        json: { count: 2 },
+      });
+      const send = (n: number, body: Uint8Array<ArrayBuffer>) =>
+        fetch(urls.body.targets[0].uploadUrl, {
+          method: 'POST',
+          headers: {
+            Authorization: urls.body.targets[0].authorizationToken,
+            'X-Bz-Part-Number': String(n),
+            'X-Bz-Content-Sha1': sha1(body),
+          },
+          body,
+        });
+      for (const [i, part] of parts.entries()) await send(i + 1, part);
+      // B2's finish is held once it is called; the extra part lands, then B2 goes on.
+      const disarm = faults.add({ endpoints: ['b2_finish_large_file'], fault: 'hold' });
+      const partSha1Array = [...parts, ...(claim === 'with-extra' ? [extra] : [])].map(sha1);
+      let answered = false;
+      const answer = call(base, `${pathOf(s.uploadId)}/finish`, {
+        method: 'POST',
+        headers: { ...as('alice'), 'X-B2up-Upload-Token': s.token },
+        json: { partSha1Array },
+      }).finally(() => (answered = true));
+      while (!answered && faults.state().held === 0) await new Promise((r) => setTimeout(r, 5));
+      const held = faults.state().held > 0;
+      await send(3, extra);
+      faults.release();
+      disarm();
+      const r = await answer;
+      const stored = await world.admin.getFileInfo({ fileId: s.uploadId }).catch(() => undefined);
+      count(
+        'finish race',
+        `${label} (finish ${held ? 'held' : 'never called'}): ${r.status}, B2 holds ${stored?.action} ${stored?.contentLength}`,
+        ok(r) || (stored?.action === 'upload' && stored.contentLength !== 2 * MIN_PART),
+      );
+    }
+    expect(tally.get('finish race')?.succeeded).toEqual([]);
+  });
+
   it('stops storage amplification: no part URLs past the declared size, oversized uploads cancelled', async () => {
     const headers = (user: string, s: Session) => ({ ...as(user), 'X-B2up-Upload-Token': s.token });
     const partUrls = (user: string, s: Session, n: number) =>

@@ -160,6 +160,7 @@ function parseFault(input: unknown): Fault {
     }
     case 'reset':
     case 'reset_after_store':
+    case 'hold':
       return { kind: o.kind };
     case 'reset_mid_body':
       return { kind: o.kind, afterBytes: asInteger(o.afterBytes, 'fault.afterBytes', 0) };

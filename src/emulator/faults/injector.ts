@@ -41,6 +41,8 @@ export interface FaultsState {
   schedule: { seed: number; rate: number; kinds: Fault[]; endpoints: EndpointName[] | 'all' } | null;
   testModes: { seed: number; rate: number };
   injected: number;
+  /** Requests held by a 'hold' fault now, waiting for `release()`. */
+  held: number;
 }
 
 export interface FaultInjector {
@@ -57,6 +59,10 @@ export interface FaultInjector {
   state(): FaultsState;
   /** Faults injected so far, oldest first (the last 10,000). */
   history(): InjectedFault[];
+  /** Called by the server for a 'hold' fault: settles when a test calls `release()`. */
+  hold(): Promise<void>;
+  /** Lets every held request go on to be served; returns how many there were. */
+  release(): number;
 }
 
 export interface FaultInjectorOptions {
@@ -73,6 +79,7 @@ export function createFaultInjector(options: FaultInjectorOptions = {}): FaultIn
   let testModes = createTestModes();
   let injected: InjectedFault[] = [];
   let requestCount = 0;
+  let held: (() => void)[] = [];
 
   const fromRules = (endpoint: EndpointName): Fault | undefined => {
     let chosen: ArmedRule | undefined;
@@ -125,6 +132,7 @@ export function createFaultInjector(options: FaultInjectorOptions = {}): FaultIn
       };
     },
     clear() {
+      injector.release();
       rules = [];
       armedSchedule = undefined;
       testModes = createTestModes();
@@ -156,8 +164,16 @@ export function createFaultInjector(options: FaultInjectorOptions = {}): FaultIn
         : null,
       testModes: { seed: testModes.seed, rate: testModes.rate },
       injected: injected.length,
+      held: held.length,
     }),
     history: () => injected.map((e) => ({ ...e })),
+    hold: () => new Promise<void>((resolve) => held.push(resolve)),
+    release() {
+      const waiting = held;
+      held = [];
+      for (const resolve of waiting) resolve();
+      return waiting.length;
+    },
   };
   return injector;
 }

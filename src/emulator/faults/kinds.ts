@@ -12,7 +12,9 @@ export type Fault =
   /** Hold the request that long, then destroy the socket without a response. */
   | { kind: 'stall'; ms: number }
   /** Handle fully (bytes stored), then destroy the socket instead of responding. */
-  | { kind: 'reset_after_store' };
+  | { kind: 'reset_after_store' }
+  /** Hold the request, body unread, until the test calls `release()`; then serve it normally. */
+  | { kind: 'hold' };
 
 /** B2's own status, code and message for each fault a test can name in one word. */
 const STATUS_FAULTS = {
@@ -36,7 +38,8 @@ export const FAULT_DEFAULTS = {
   stallMs: 10_000,
 } as const;
 
-export type FaultKindShorthand = StatusFaultName | 'reset' | 'reset_mid_body' | 'stall' | 'reset_after_store';
+export type FaultKindShorthand =
+  StatusFaultName | 'reset' | 'reset_mid_body' | 'stall' | 'reset_after_store' | 'hold';
 
 export const FAULT_KIND_SHORTHANDS: readonly FaultKindShorthand[] = [
   ...(Object.keys(STATUS_FAULTS) as StatusFaultName[]),
@@ -44,6 +47,7 @@ export const FAULT_KIND_SHORTHANDS: readonly FaultKindShorthand[] = [
   'reset_mid_body',
   'stall',
   'reset_after_store',
+  'hold',
 ];
 
 /** The full Fault a shorthand stands for, with B2's real status, code and message. */
@@ -51,6 +55,7 @@ export function faultFromShorthand(kind: FaultKindShorthand): Fault {
   switch (kind) {
     case 'reset':
     case 'reset_after_store':
+    case 'hold':
       return { kind };
     case 'reset_mid_body':
       return { kind, afterBytes: FAULT_DEFAULTS.resetAfterBytes };
