@@ -3,6 +3,7 @@
  * node:http, Express, Hono, Deno, Bun or an edge runtime. Nothing here imports Node-only modules.
  */
 import { type B2Client, createB2Client } from '../b2/client.js';
+import { createBodyGate } from './body-gate.js';
 import type { BrokerContext } from './context.js';
 import { type DownloadUrl, type DownloadUrlOptions, mintDownloadUrl } from './download-url.js';
 import { corsHeaders, decideOrigin, preflightHeaders } from './cors.js';
@@ -39,6 +40,7 @@ export function createBroker(userOptions: BrokerOptions): Broker {
   const b2 = options.b2;
   const client = b2Client(b2);
   const tokens = createTokenSigner(options.secret);
+  const bodies = createBodyGate(options.bodiesPerUser);
   const ready = createReadiness(() =>
     checkKey(client, {
       bucket: b2.bucket,
@@ -49,7 +51,7 @@ export function createBroker(userOptions: BrokerOptions): Broker {
 
   const context = async (): Promise<BrokerContext> => {
     try {
-      return { options, client, tokens, target: await ready() };
+      return { options, client, tokens, bodies, target: await ready() };
     } catch (error) {
       const reason = error instanceof BrokerConfigError ? error.message : 'The broker could not start.';
       throw new Refusal(503, 'unavailable', `The broker is not ready: ${reason}`, { retryAfterSeconds: 30 });

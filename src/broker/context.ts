@@ -2,16 +2,23 @@
 import type { B2Client } from '../b2/client.js';
 import type { FileVersion } from '../b2/wire.js';
 import { formatBytes } from '../units.js';
+import type { BodyGate } from './body-gate.js';
 import { acceptContentType } from './content-types.js';
 import { Refusal } from './errors.js';
 import { largeFileSha1 } from './file-info.js';
 import { checkFinalName, defaultFileName } from './names.js';
 import type { Principal, ResolvedBrokerOptions } from './options.js';
 import type { UploadTarget } from './readiness.js';
-import type { TokenSigner } from './token.js';
+import type { RateDecision, RateLimiter } from './rate-limit.js';
+import type { TokenSigner, UploadClaims } from './token.js';
+
+/** Retry-After of a 503 when the rate limiter can't be reached (a shared store reconnecting). */
+const LIMITER_RETRY_SECONDS = 5;
 
 export interface BrokerContext {
   options: ResolvedBrokerOptions;
+  /** Counts the request bodies each principal has in flight. */
+  bodies: BodyGate;
   client: B2Client;
   tokens: TokenSigner;
   target: UploadTarget;
@@ -38,9 +45,37 @@ export async function authenticate(context: BrokerContext, request: Request): Pr
 
 /** One start from the principal's budget, or 429 with Retry-After. */
 export async function takeStart(context: BrokerContext, principal: Principal): Promise<void> {
-  const decision = await context.options.rateLimiter.take(principal.id, context.options.now());
+  await take(context.options.rateLimiter, principal.id, context.options.now(), 1, 'Too many uploads started');
+}
+
+/**
+ * `cost` B2 calls from the budgets of the caller and of the upload, before a per-upload call does
+ * its work, or 429 with Retry-After.
+ */
+export async function takeUploadCalls(
+  context: BrokerContext,
+  claims: UploadClaims,
+  cost: number,
+): Promise<void> {
+  const { perUser, perUpload } = context.options.uploadCallLimiters;
+  const now = context.options.now();
+  const tooMany = 'Too many calls for uploads';
+  await take(perUpload, claims.uploadId, now, cost, tooMany);
+  await take(perUser, claims.principalId, now, cost, tooMany);
+}
+
+async function take(limiter: RateLimiter, key: string, now: number, cost: number, tooMany: string) {
+  let decision: RateDecision;
+  try {
+    decision = await limiter.take(key, now, cost);
+  } catch {
+    // Fail closed: without a decision nothing is let through, and nothing crashes.
+    throw new Refusal(503, 'unavailable', 'The rate limiter is unavailable; try again shortly.', {
+      retryAfterSeconds: LIMITER_RETRY_SECONDS,
+    });
+  }
   if (!decision.allowed) {
-    throw new Refusal(429, 'rate_limited', 'Too many uploads started; try again later.', {
+    throw new Refusal(429, 'rate_limited', `${tooMany}; try again later.`, {
       retryAfterSeconds: decision.retryAfterSeconds,
     });
   }

@@ -20,4 +20,4 @@ export type {
   NameContext,
   Principal,
 } from './options.js';
-export type { RateDecision, RateLimiter } from './rate-limit.js';
+export type { RateBudgetName, RateDecision, RateLimiter, RateStore } from './rate-limit.js';

@@ -6,7 +6,7 @@ import type { UploadComplete } from './completion.js';
 import { createTypePolicy, isTypePattern } from './content-types.js';
 import { normaliseOrigins } from './cors.js';
 import { normalisePrefix } from './names.js';
-import { createMemoryRateLimiter, type RateLimiter } from './rate-limit.js';
+import { memoryRateStore, type RateLimiter, type RateStore } from './rate-limit.js';
 
 /** The user an upload belongs to, as the app's `authorize` hook names them. */
 export interface Principal {
@@ -62,8 +62,26 @@ export interface BrokerLimits {
   allowedTypes?: string[] | null;
   /** Starts (large or small) per principal per minute; Infinity for no limit. Default 60. */
   startsPerMinute?: number;
-  /** A shared limiter for several instances. Default: in memory, per broker instance. */
+  /**
+   * B2 calls the per-upload calls (part URLs, parts, finish, cancel) may cause per principal per
+   * minute, each call charged what it may cost (part URLs: `count` + 1). At least 17; Infinity for
+   * no limit. Default 1200.
+   */
+  uploadCallsPerMinute?: number;
+  /** The same budget for each upload on its own. At least 17; Infinity for no limit. Default 300. */
+  uploadCallsPerUploadPerMinute?: number;
+  /**
+   * Where the budgets live. Default in memory, per broker instance; `createRedisRateStore` (from
+   * `b2up/broker/node`) shares them across instances.
+   */
+  rateStore?: RateStore;
+  /** A limiter of starts alone, instead of the store's. */
   rateLimiter?: RateLimiter;
+  /**
+   * Request bodies one principal may have in flight on one broker instance (each up to 512 KB of
+   * JSON, or a small file); more answer 429. Default 8.
+   */
+  bodiesPerUser?: number;
   /** Files below this go through POST /files. Default 2 × B2's absoluteMinimumPartSize (10 MB on B2). */
   smallFileMaxSize?: number;
 }
@@ -126,6 +144,8 @@ export interface ResolvedBrokerOptions {
   allowedTypes: string[] | null;
   isTypeAllowed: (essence: string) => boolean;
   rateLimiter: RateLimiter;
+  uploadCallLimiters: { perUser: RateLimiter; perUpload: RateLimiter };
+  bodiesPerUser: number;
   /** undefined: 2 × absoluteMinimumPartSize from authorize, known only once ready. */
   smallFileMaxSize: number | undefined;
   secret: Uint8Array;
@@ -153,6 +173,13 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
     throw new TypeError(`limits.allowedTypes: '${badPattern}' is not a MIME type`);
   const startsPerMinute = limits.startsPerMinute ?? 60;
   if (!(startsPerMinute > 0)) throw new TypeError('limits.startsPerMinute must be > 0 (Infinity for none)');
+  const perUser = callBudget(limits.uploadCallsPerMinute, 1200, 'uploadCallsPerMinute');
+  const perUpload = callBudget(limits.uploadCallsPerUploadPerMinute, 300, 'uploadCallsPerUploadPerMinute');
+  const store = limits.rateStore ?? memoryRateStore;
+  const bodiesPerUser = limits.bodiesPerUser ?? 8;
+  if (!(Number.isSafeInteger(bodiesPerUser) && bodiesPerUser >= 1)) {
+    throw new TypeError('limits.bodiesPerUser must be a positive integer');
+  }
   const smallFileMaxSize = limits.smallFileMaxSize;
   if (smallFileMaxSize !== undefined && !(Number.isSafeInteger(smallFileMaxSize) && smallFileMaxSize >= 1)) {
     throw new TypeError('limits.smallFileMaxSize must be a positive integer');
@@ -169,7 +196,12 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
     maxFileSize,
     allowedTypes,
     isTypeAllowed: createTypePolicy(allowedTypes),
-    rateLimiter: limits.rateLimiter ?? createMemoryRateLimiter(startsPerMinute),
+    rateLimiter: limits.rateLimiter ?? store.limiter({ name: 'starts', perMinute: startsPerMinute }),
+    uploadCallLimiters: {
+      perUser: store.limiter({ name: 'upload-calls-per-user', perMinute: perUser }),
+      perUpload: store.limiter({ name: 'upload-calls-per-upload', perMinute: perUpload }),
+    },
+    bodiesPerUser,
     smallFileMaxSize,
     secret: resolveSecret(options.secret),
     tokenTtlMs: Math.round(tokenTtlSeconds * 1000),
@@ -181,6 +213,17 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
     onUploadComplete: options.onUploadComplete,
     unsafeAllowUnrestrictedKey: options.unsafeAllowUnrestrictedKey ?? false,
   };
+}
+
+/** The costliest per-upload call: 16 part URLs and a part listing. */
+export const MAX_UPLOAD_CALL_COST = 17;
+
+function callBudget(value: number | undefined, fallback: number, name: string): number {
+  const perMinute = value ?? fallback;
+  if (!(perMinute >= MAX_UPLOAD_CALL_COST)) {
+    throw new TypeError(`limits.${name} must be at least ${MAX_UPLOAD_CALL_COST} (Infinity for none)`);
+  }
+  return perMinute;
 }
 
 function resolveSecret(secret: string | Uint8Array | undefined): Uint8Array {

@@ -1,27 +1,47 @@
 /**
- * The rate of upload starts per principal. The default limiter
- * lives in one broker instance's memory, so N instances behind a load balancer allow up to N times
- * the rate; apps that need one shared budget plug in their own (Redis, a database, the edge's KV).
+ * Rate budgets: upload starts per principal, and the B2 calls per-upload calls cause, per principal
+ * and per upload. A `RateStore` makes one limiter per budget. The default store keeps them in one
+ * broker instance's memory, so N instances behind a load balancer allow up to N times the rate; a
+ * shared store (Redis: createRedisRateStore in `b2up/broker/node`) makes them hold across instances.
  */
 
-/** The answer to one start: go ahead, or come back after `retryAfterSeconds`. */
+/** The answer to one take: go ahead, or come back after `retryAfterSeconds`. */
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-/** A pluggable limiter of starts (POST /uploads, POST /files, POST /files/target). */
+/** One budget's limiter. */
 export interface RateLimiter {
-  /** Takes one start from `principalId`'s budget at time `now` (ms since the epoch). */
-  take(principalId: string, now: number): RateDecision | Promise<RateDecision>;
+  /**
+   * Takes `cost` (default 1) from `key`'s budget at time `now` (ms since the epoch). A throw or a
+   * rejection means the limiter can't decide: the broker answers 503 unavailable (fails closed).
+   */
+  take(key: string, now: number, cost?: number): RateDecision | Promise<RateDecision>;
 }
 
-/** Principals remembered before idle ones (with a full budget again) are dropped. */
+/** The budgets a broker keeps. */
+export type RateBudgetName = 'starts' | 'upload-calls-per-user' | 'upload-calls-per-upload';
+
+/** Where budgets live: one limiter per budget, `perMinute` units per minute for each key. */
+export interface RateStore {
+  limiter(budget: { name: RateBudgetName; perMinute: number }): RateLimiter;
+}
+
+/** Keys remembered before idle ones (with a full budget again) are dropped. */
 const PRUNE_ABOVE = 10_000;
 
+/** Lets everything through: the limiter of a budget of Infinity. */
+export const unlimitedRateLimiter: RateLimiter = { take: () => ({ allowed: true }) };
+
+/** The default store: token buckets in this instance's memory. */
+export const memoryRateStore: RateStore = {
+  limiter: ({ perMinute }) => createMemoryRateLimiter(perMinute),
+};
+
 /**
- * A token bucket per principal: `perMinute` starts in a burst, refilled continuously at `perMinute`
- * per minute. State is created per call, never at module level.
+ * A token bucket per key: `perMinute` in a burst, refilled continuously at `perMinute` per minute.
+ * State is created per call, never at module level.
  */
 export function createMemoryRateLimiter(perMinute: number): RateLimiter {
-  if (perMinute === Number.POSITIVE_INFINITY) return { take: () => ({ allowed: true }) };
+  if (perMinute === Number.POSITIVE_INFINITY) return unlimitedRateLimiter;
   const perMs = perMinute / 60_000;
   const buckets = new Map<string, { tokens: number; at: number }>();
 
@@ -33,16 +53,16 @@ export function createMemoryRateLimiter(perMinute: number): RateLimiter {
   };
 
   return {
-    take(principalId, now) {
+    take(key, now, cost = 1) {
       if (buckets.size > PRUNE_ABOVE) prune(now);
-      const bucket = buckets.get(principalId) ?? { tokens: perMinute, at: now };
+      const bucket = buckets.get(key) ?? { tokens: perMinute, at: now };
       const tokens = refilled(bucket, now);
-      if (tokens >= 1) {
-        buckets.set(principalId, { tokens: tokens - 1, at: now });
+      if (tokens >= cost) {
+        buckets.set(key, { tokens: tokens - cost, at: now });
         return { allowed: true };
       }
-      buckets.set(principalId, { tokens, at: now });
-      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - tokens) / perMs / 1000)) };
+      buckets.set(key, { tokens, at: now });
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((cost - tokens) / perMs / 1000)) };
     },
   };
 }

@@ -4,7 +4,9 @@
  * proves each kind of refusal once with its exact code; this suite multiplies them across every call,
  * token variant, origin and input, and counts how many got through (bar: 0).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { serveBroker } from '../../src/broker/node.js';
 import { createTokenSigner, toBase64Url } from '../../src/broker/token.js';
 import { figure, isLong, writeFigures } from '../../e2e/reliability/figures.js';
 import {
@@ -704,6 +706,104 @@ describe('sizes, types and file info', () => {
       );
     }
     expect(tally.get('CRLF / reserved keys in file info')?.succeeded).toEqual([]);
+  });
+  it('budgets the B2 calls per-upload calls cause, per upload and per user', async () => {
+    const perUpload = 60;
+    const perUser = 200;
+    const limited = await startBroker(world, {
+      limits: {
+        maxFileSize: MAX_FILE,
+        startsPerMinute: 10_000,
+        uploadCallsPerUploadPerMinute: perUpload,
+        uploadCallsPerMinute: perUser,
+      },
+      now: () => 0, // a stopped clock: no budget refills during the run
+    });
+    const b2Calls = () => world.emulator.counters.snapshot().totals.requests;
+    const partUrls = (s: Session) =>
+      call(limited.url, `${pathOf(s.uploadId)}/part-urls`, {
+        method: 'POST',
+        headers: { ...as('hammer'), 'X-B2up-Upload-Token': s.token },
+        json: { count: 4 }, // 5 B2 calls: a part listing and 4 part URLs
+      });
+    try {
+      const one = (await start(limited.url, 'hammer', { name: 'h.bin', size: 40 * MIN_PART })).body;
+      let before = b2Calls();
+      const answers: Reply[] = [];
+      for (let i = 0; i < 30; i++) answers.push(await partUrls(one));
+      const caused = b2Calls() - before;
+      count('per-upload call budget', `one upload, 30 × 4 part URLs: ${caused} B2 calls`, caused > perUpload);
+      const refused = answers.filter((r) => r.status === 429 && r.headers.get('Retry-After'));
+      count('per-upload call budget', `429s with Retry-After: ${refused.length}`, refused.length === 0);
+      // Spread over many uploads, each within its own budget, the user's budget still holds.
+      const many = await Promise.all(
+        Array.from({ length: 6 }, () => start(limited.url, 'hammer', { name: 'm.bin', size: 40 * MIN_PART })),
+      );
+      before = b2Calls();
+      for (const upload of many) for (let i = 0; i < 10; i++) await partUrls(upload.body);
+      const spread = b2Calls() - before;
+      count('per-upload call budget', `6 uploads × 10 × 4 part URLs: ${spread} B2 calls`, spread > perUser);
+    } finally {
+      await limited.close();
+    }
+    expect(tally.get('per-upload call budget')?.succeeded).toEqual([]);
+  });
+});
+
+describe('held connections', () => {
+  /** A raw request to `url` with all its headers but only `sent` bytes of a `declared`-byte body. */
+  function halfSent(url: string, user: string, declared: number, sent: number) {
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    let answer = '';
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    socket.on('error', () => {});
+    socket.write(
+      `POST /uploads HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: Bearer ${user}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n${'{'.padEnd(sent, ' ')}`,
+    );
+    return { socket, closed, answer: () => answer };
+  }
+
+  it('bounds the bodies one user may hold half-sent, and cuts them at the timeouts', async () => {
+    const limit = 8;
+    const held = await startBroker(world, {
+      limits: { maxFileSize: MAX_FILE, bodiesPerUser: limit },
+    });
+    // Another server with short timeouts, to see a half-sent body cut.
+    const timed = await serveBroker(held.broker, {
+      headersTimeoutMs: 300,
+      requestTimeoutMs: 600,
+      idleTimeoutMs: 1000,
+    });
+    const sockets = Array.from({ length: 20 }, () => halfSent(held.url, 'slowloris', 500_000, 10));
+    try {
+      await vi.waitFor(
+        () => expect(sockets.filter((s) => s.answer().includes(' 429 ')).length).toBe(20 - limit),
+        {
+          timeout: 20_000,
+        },
+      );
+      const holding = sockets.filter((s) => s.answer() === '').length;
+      count('held connections', `${holding} half-sent bodies held for one user`, holding > limit);
+      // Another user is not starved by them.
+      const other = await start(held.url, 'bystander', { name: 'b.bin', size: 2 * MIN_PART });
+      count('held connections', `a bystander while one user holds bodies: ${other.status}`, !ok(other));
+
+      const body = halfSent(timed.url, 'dripper', 500_000, 10);
+      const cut = await Promise.race([
+        body.closed.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 20_000)),
+      ]);
+      count('held connections', `a half-sent body cut by the server's timeout: ${cut}`, !cut);
+      body.socket.destroy();
+    } finally {
+      for (const s of sockets) s.socket.destroy();
+      await timed.close();
+      await held.close();
+    }
+    expect(tally.get('held connections')?.succeeded).toEqual([]);
   });
 });
 

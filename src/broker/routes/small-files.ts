@@ -45,7 +45,9 @@ export async function uploadSmallFile(context: BrokerContext, request: Request):
 
   // Buffered (≤ smallFileMaxSize): B2 needs an exact Content-Length, and a retry on a fresh upload
   // URL must send the bytes again (B2 docs: "rewind the body").
-  const body = await readBytes(request, cap, () => tooLargeForSmall(cap));
+  const body = await context.bodies.read(principal.id, () =>
+    readBytes(request, cap, () => tooLargeForSmall(cap)),
+  );
   if (body.byteLength !== size) throw badRequest('the body is shorter than its Content-Length');
   const file = await context.client
     .uploadFile({
@@ -72,7 +74,7 @@ export async function smallFileTarget(context: BrokerContext, request: Request):
     throw new Refusal(404, 'not_found', 'This broker proxies small files: POST /files.');
   }
   const principal = await authenticate(context, request);
-  const body = await readJson(request);
+  const body = await context.bodies.read(principal.id, () => readJson(request));
   const name = userName(body.name);
   const size = byteSize(body.size, 'size', 0);
   checkSize(context, size);

@@ -17,7 +17,7 @@ import { byteSize, lastModified, optionalString, userName } from './fields.js';
 
 export async function startUpload(context: BrokerContext, request: Request): Promise<Response> {
   const principal = await authenticate(context, request);
-  const body = await readJson(request);
+  const body = await context.bodies.read(principal.id, () => readJson(request));
   const name = userName(body.name);
   const size = byteSize(body.size, 'size', 1);
   checkSize(context, size);

@@ -7,7 +7,7 @@ import { type FileVersion, Limits, type Part } from '../../b2/wire.js';
 import { formatBytes } from '../../units.js';
 import { refusalFromB2 } from '../b2-errors.js';
 import { reportCompletion } from '../completion.js';
-import { type BrokerContext, uploadResult } from '../context.js';
+import { type BrokerContext, takeUploadCalls, uploadResult } from '../context.js';
 import { badRequest, Refusal } from '../errors.js';
 import { json, readJson } from '../http.js';
 import type { UploadClaims } from '../token.js';
@@ -27,13 +27,14 @@ export async function partUrls(
   uploadId: string,
 ): Promise<Response> {
   const claims = await openUpload(context, request, uploadId);
-  const { count } = await readJson(request);
+  const { count } = await context.bodies.read(claims.principalId, () => readJson(request));
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_TARGETS) {
     throw badRequest(`count must be an integer from 1 to ${MAX_TARGETS}`);
   }
   // More URLs than the declared size has parts only serve to send parts it can't hold.
   const most = Math.max(1, Math.ceil(claims.size / context.target.minPartSize));
   if (count > most) throw badRequest(`a ${claims.size}-byte upload has at most ${most} parts`);
+  await takeUploadCalls(context, claims, count + 1);
   const parts = await storedParts(context, uploadId).catch(fromB2);
   await refuseOverfull(context, claims, parts);
   // One b2_get_upload_part_url per target: B2 allows one request at a time per URL.
@@ -50,7 +51,7 @@ export async function listParts(
   request: Request,
   uploadId: string,
 ): Promise<Response> {
-  await openUpload(context, request, uploadId);
+  await takeUploadCalls(context, await openUpload(context, request, uploadId), 1);
   const parts = await storedParts(context, uploadId).catch(fromB2);
   return json({
     parts: parts.map((p) => ({
@@ -68,7 +69,9 @@ export async function listParts(
  */
 export async function finish(context: BrokerContext, request: Request, uploadId: string): Promise<Response> {
   const claims = await openUpload(context, request, uploadId);
-  const partSha1Array = sha1List((await readJson(request)).partSha1Array);
+  const body = await context.bodies.read(claims.principalId, () => readJson(request));
+  const partSha1Array = sha1List(body.partSha1Array);
+  await takeUploadCalls(context, claims, 2);
 
   let parts: Part[];
   try {
@@ -95,7 +98,7 @@ export async function finish(context: BrokerContext, request: Request, uploadId:
 }
 
 export async function cancel(context: BrokerContext, request: Request, uploadId: string): Promise<Response> {
-  await openUpload(context, request, uploadId);
+  await takeUploadCalls(context, await openUpload(context, request, uploadId), 1);
   await context.client.cancelLargeFile({ fileId: uploadId }).catch(fromB2);
   return json({ cancelled: true });
 }
