@@ -3,7 +3,8 @@
  * Node app of its own to mount it in (or to try b2up against real B2 or an emulator).
  */
 import { parseArgs } from 'node:util';
-import type { BrokerOptions } from '../broker/index.js';
+import type { BrokerOptions, RateStore } from '../broker/index.js';
+import type { RedisRateStore } from '../broker/node.js';
 import { asUsage, byteSizeFlag, integerFlag, originFlag } from './args.js';
 import {
   type B2Credentials,
@@ -46,6 +47,10 @@ Limits:
                        but active content such as HTML, SVG and scripts)
   --starts-per-minute N
                        uploads one user may start per minute; "unlimited" for no limit (default 60)
+  --redis URL          keep the rate budgets in Redis (redis://host:6379, rediss:// for TLS), so
+                       every broker on that Redis shares them (default: in memory, per process).
+                       While Redis is unreachable, calls that take from a budget answer 503
+                       (fails closed) until it is back
 
   --json               print one JSON line {url} once listening, instead of the text below
   -h, --help           show this help
@@ -67,6 +72,8 @@ export interface BrokerCliOptions {
   maxFileSize: number | undefined;
   allowedTypes: string[] | undefined;
   startsPerMinute: number | undefined;
+  /** Redis URL of shared rate budgets; undefined: in memory. */
+  redis: string | undefined;
   json: boolean;
 }
 
@@ -83,6 +90,7 @@ const FLAGS = {
   'max-file-size': { type: 'string' },
   'allowed-type': { type: 'string', multiple: true },
   'starts-per-minute': { type: 'string' },
+  redis: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -121,6 +129,7 @@ export function parseBrokerArgs(args: string[], env: NodeJS.ProcessEnv = process
         : byteSizeFlag('--max-file-size', values['max-file-size']),
     allowedTypes: values['allowed-type'],
     startsPerMinute: startsFlag(values['starts-per-minute']),
+    redis: redisFlag(values.redis),
     json: values.json ?? false,
   };
 }
@@ -138,9 +147,27 @@ function startsFlag(text: string | undefined): number | undefined {
   return integerFlag('--starts-per-minute', text, 1);
 }
 
-/** createBroker's options for the parsed flags. */
-export function brokerOptions(options: BrokerCliOptions, onError: (error: unknown) => void): BrokerOptions {
+function redisFlag(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  let scheme: string | undefined;
+  try {
+    scheme = new URL(text).protocol;
+  } catch {
+    scheme = undefined;
+  }
+  if (scheme !== 'redis:' && scheme !== 'rediss:')
+    throw new UsageError(`--redis wants a URL such as redis://127.0.0.1:6379, got "${text}"`);
+  return text;
+}
+
+/** createBroker's options for the parsed flags (and the Redis rate store, when --redis gave one). */
+export function brokerOptions(
+  options: BrokerCliOptions,
+  onError: (error: unknown) => void,
+  rateStore?: RateStore,
+): BrokerOptions {
   const limits: NonNullable<BrokerOptions['limits']> = {};
+  if (rateStore) limits.rateStore = rateStore;
   if (options.maxFileSize !== undefined) limits.maxFileSize = options.maxFileSize;
   if (options.allowedTypes !== undefined) limits.allowedTypes = options.allowedTypes;
   if (options.startsPerMinute !== undefined) limits.startsPerMinute = options.startsPerMinute;
@@ -180,21 +207,61 @@ export const brokerCommand: CliCommand = {
 
 export async function runBroker(options: BrokerCliOptions, io: CliIo): Promise<number> {
   // Loaded on use, so `b2up --help` and the other commands never load the broker's modules.
-  const [{ createBroker, isBrokerConfigError }, { serveBroker }] = await Promise.all([
+  const { createRedisRateStore } = await import('../broker/node.js');
+  for (const line of warnings(options)) io.err(line);
+  let rateStore: RedisRateStore | undefined;
+  if (options.redis !== undefined) {
+    try {
+      rateStore = await createRedisRateStore({
+        url: options.redis,
+        onStatus: (m) => io.err(`b2up broker: ${m}`),
+      });
+    } catch (error) {
+      io.err(`b2up broker: refusing to start: Redis (--redis) is unreachable: ${messageOf(error)}`);
+      return ExitCode.failure;
+    }
+  }
+  try {
+    return await serveUntilStopped(options, io, rateStore);
+  } finally {
+    await rateStore?.close();
+  }
+}
+
+async function serveUntilStopped(
+  options: BrokerCliOptions,
+  io: CliIo,
+  rateStore: RateStore | undefined,
+): Promise<number> {
+  const [{ createBroker, isBrokerConfigError }, { serveBroker, LOOPBACK_HOSTNAMES }] = await Promise.all([
     import('../broker/index.js'),
     import('../broker/node.js'),
   ]);
-  for (const line of warnings(options)) io.err(line);
   let broker: ReturnType<typeof createBroker>;
   try {
-    broker = createBroker(brokerOptions(options, (error) => io.err(`b2up broker: ${messageOf(error)}`)));
+    broker = createBroker(
+      brokerOptions(options, (error) => io.err(`b2up broker: ${messageOf(error)}`), rateStore),
+    );
   } catch (error) {
     // resolveBrokerOptions' TypeErrors: a bad limit or type pattern, i.e. bad flags.
     throw new UsageError(messageOf(error));
   }
+  // Dev login trusts any caller, so the server answers only to the name it prints (and loopback's
+  // names): a page on another name that resolves here (DNS rebinding) is refused.
+  const printed = options.host.includes(':') ? `[${options.host}]` : options.host.toLowerCase();
+  const hostnames =
+    options.login.kind === 'dev-any-user'
+      ? LOOPBACK_HOSTNAMES.includes(printed)
+        ? LOOPBACK_HOSTNAMES
+        : [printed]
+      : undefined;
   let served: Awaited<ReturnType<typeof serveBroker>>;
   try {
-    served = await serveBroker(broker, { port: options.port, hostname: options.host });
+    served = await serveBroker(broker, {
+      port: options.port,
+      hostname: options.host,
+      ...(hostnames ? { hostnames } : {}),
+    });
   } catch (error) {
     if (!isBrokerConfigError(error)) throw error;
     io.err(`b2up broker: refusing to start (${error.code}): ${error.message}`);
@@ -209,6 +276,7 @@ export async function runBroker(options: BrokerCliOptions, io: CliIo): Promise<n
       `  login:  ${options.login.kind === 'dev-any-user' ? 'any bearer token (DEV ONLY)' : `${options.login.users.size} user(s) by bearer token`}`,
     );
     io.out(`  origins: ${options.origins.length ? options.origins.join(', ') : 'none (same-origin only)'}`);
+    io.out(`  limits: ${options.redis ? 'shared on Redis' : 'in memory (this process only)'}`);
     io.out('Press Ctrl-C to stop.');
   }
   await untilAborted(io.signal);

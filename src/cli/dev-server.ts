@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { join, normalize, resolve, sep } from 'node:path';
 import { lookup } from 'mrmime';
 import type { BrokerLimits } from '../broker/index.js';
+import { hostnameOf, LOOPBACK_HOSTNAMES } from '../broker/node.js';
 import { bearerIsUser, type DevStack, startDevStack } from '../node/dev-stack.js';
 
 export const BROKER_PATH = '/b2up';
@@ -47,12 +48,18 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const root = resolve(options.root);
   await stat(join(root, 'index.html'));
   let stack: DevStack | undefined;
+  const host = options.host ?? '127.0.0.1';
+  const names = new Set([...LOOPBACK_HOSTNAMES, host.includes(':') ? `[${host}]` : host.toLowerCase()]);
   const server = createServer((req, res) => {
-    if (stack && isBrokerPath(req.url ?? '/')) proxy(req, res, stack.broker.url);
+    // Dev login trusts any caller, so only the names this server prints are served: a page on
+    // another name that resolves here (DNS rebinding) gets 421, not the broker or the file list.
+    if (!names.has(hostnameOf(req.headers.host))) {
+      req.resume();
+      res.writeHead(421, { 'content-type': 'text/plain', connection: 'close' }).end('unknown host name');
+    } else if (stack && isBrokerPath(req.url ?? '/')) proxy(req, res, stack.broker.url);
     else if (stack && req.url?.startsWith('/dev/files')) void listFiles(res, stack);
     else void serveStatic(root, req, res);
   });
-  const host = options.host ?? '127.0.0.1';
   await listen(server, options.port ?? 0, host);
   const { port } = server.address() as AddressInfo;
   const url = `http://${host}:${port}`;

@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createB2Client } from '../b2/client.js';
 import { type BrokerOptions, createBroker } from '../broker/index.js';
-import { type ServedBroker, serveBroker } from '../broker/node.js';
+import { LOOPBACK_HOSTNAMES, type ServedBroker, serveBroker } from '../broker/node.js';
 import { type Emulator, startEmulator } from '../emulator/index.js';
 import { DEV_BUCKET, provisionBucket } from './dev-bucket.js';
 
@@ -82,7 +82,11 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
       authorize: options.authorize ?? bearerIsUser,
       cors: { origins: options.origins },
     });
-    const served = await serveBroker(broker, { port: options.brokerPort ?? 0 });
+    // Its dev login trusts any caller: answer only to loopback names (no DNS rebinding).
+    const served = await serveBroker(broker, {
+      port: options.brokerPort ?? 0,
+      hostnames: LOOPBACK_HOSTNAMES,
+    });
     const basePath = options.broker?.basePath ?? '';
     return {
       emulator,

@@ -2,12 +2,14 @@
  * `b2up broker` in-process through runCli, against a real emulator and a bucket-restricted key: it
  * serves the protocol with the flags' login, limits and CORS, stops on abort, and refuses unsafe keys.
  */
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createB2Client } from '../../src/b2/client.js';
 import { parseBrokerArgs } from '../../src/cli/broker.js';
 import { runCli } from '../../src/cli/cli.js';
 import type { CliIo } from '../../src/cli/command.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { startRedis } from '../broker/redis-server.js';
 
 const ALICE_TOKEN = 'alice-token-0123456789abcdef';
 const SECRET = 'cli-test-secret-0123456789-abcdefghijkl';
@@ -149,6 +151,73 @@ describe('b2up broker (in-process, real emulator)', () => {
     expect(await run.stop()).toBe(0);
   });
 
+  it('--dev-any-user answers only to the names it prints, not to a rebinding page’s', async () => {
+    const run = await startBrokerCli([...b2Flags(), '--dev-any-user', '--base-path', '/']);
+    const { port } = new URL(run.url);
+    const startWithHost = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const body = JSON.stringify({ name: 'r.bin', size: 20_000 });
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port: Number(port),
+            method: 'POST',
+            path: '/uploads',
+            headers: {
+              Host: `${host}:${port}`,
+              Origin: `http://${host}:${port}`,
+              Authorization: 'Bearer mallory',
+              'Content-Type': 'application/json',
+              'Content-Length': String(body.length),
+            },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    expect(await startWithHost('rebind.attacker.example')).toBe(421);
+    expect(await startWithHost('localhost')).toBe(200);
+    expect(await run.stop()).toBe(0);
+  });
+
+  it('--redis shares the start budget between two brokers, and refuses to start without Redis', async () => {
+    const redis = await startRedis();
+    const flags = [
+      ...b2Flags(),
+      '--user',
+      `alice=${ALICE_TOKEN}`,
+      '--redis',
+      redis.url,
+      '--starts-per-minute',
+      '2',
+    ];
+    const first = await startBrokerCli(flags);
+    const second = await startBrokerCli(flags);
+    try {
+      const statuses = [];
+      for (const run of [first, second, first]) {
+        const r = await startUpload(
+          run.url,
+          { Authorization: `Bearer ${ALICE_TOKEN}` },
+          { name: 'a.bin', size: 20_000 },
+        );
+        statuses.push(r.status);
+      }
+      expect(statuses).toEqual([200, 200, 429]);
+    } finally {
+      expect(await first.stop()).toBe(0);
+      expect(await second.stop()).toBe(0);
+      await redis.kill();
+    }
+    const refused = await startBrokerCli([...flags.slice(0, -4), '--redis', redis.url]);
+    expect(await refused.exit).toBe(1);
+    expect(refused.err.join('\n')).toMatch(/Redis \(--redis\) is unreachable/);
+  });
+
   it('refuses to start with the master key (writeKeys, every bucket): exit 1 and the reason', async () => {
     const run = await startBrokerCli([
       '--realm',
@@ -238,6 +307,7 @@ describe('b2up broker arguments', () => {
     [['--dev-any-user', '--max-file-size', 'lots'], /--max-file-size/],
     [['--dev-any-user', '--starts-per-minute', '0'], /--starts-per-minute/],
     [['--dev-any-user', '--nope'], /nope/],
+    [['--dev-any-user', '--redis', 'http://127.0.0.1:6379'], /--redis/],
   ])('rejects %j', (extra, message) => {
     expect(() => parseBrokerArgs([...base, ...extra], {})).toThrow(message);
   });

@@ -4,9 +4,14 @@
  * proves each kind of refusal once with its exact code; this suite multiplies them across every call,
  * token variant, origin and input, and counts how many got through (bar: 0).
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { serveBroker } from '../../src/broker/node.js';
+import { startDevServer } from '../../src/cli/dev-server.js';
 import { createTokenSigner, toBase64Url } from '../../src/broker/token.js';
 import { figure, isLong, writeFigures } from '../../e2e/reliability/figures.js';
 import {
@@ -323,6 +328,71 @@ describe('origins', () => {
     }
     expect(tally.get('cross-origin requests')?.succeeded).toEqual([]);
     expect(tally.get('disallowed preflights')?.succeeded).toEqual([]);
+  });
+});
+
+describe('DNS rebinding to the dev servers', () => {
+  /** A raw request with the Host and Origin a page on `name` would send (fetch won't forge Host). */
+  function asPageOn(
+    url: string,
+    name: string,
+    method: string,
+    path: string,
+    json?: unknown,
+  ): Promise<number> {
+    const { port } = new URL(url);
+    const body = json === undefined ? undefined : JSON.stringify(json);
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: Number(port),
+          method,
+          path,
+          headers: {
+            Host: `${name}:${port}`,
+            Origin: `http://${name}:${port}`,
+            Authorization: 'Bearer guest',
+            ...(body ? { 'Content-Type': 'application/json', 'Content-Length': String(body.length) } : {}),
+          },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  it('serves the dev page, its file list and its broker only under the names they print', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'b2up-rebind-'));
+    await writeFile(join(root, 'index.html'), '<!doctype html><title>dev</title>');
+    const dev = await startDevServer({ root, port: 0 });
+    try {
+      const start = { name: 'x.bin', size: 2 * MIN_PART };
+      for (const name of ['rebind.attacker.example', '127.0.0.1.nip.io', 'localhost.evil']) {
+        for (const [label, method, path, json] of [
+          ['broker start', 'POST', '/b2up/uploads', start],
+          ['broker config', 'GET', '/b2up/config', undefined],
+          ['file list', 'GET', '/dev/files', undefined],
+          ['page', 'GET', '/', undefined],
+        ] as const) {
+          const status = await asPageOn(dev.url, name, method, path, json);
+          count('DNS rebinding', `b2up dev ${label} from ${name}: ${status}`, status >= 200 && status < 300);
+        }
+        const direct = await asPageOn(dev.stack.broker.url, name, 'POST', '/b2up/uploads', start);
+        count('DNS rebinding', `dev stack broker from ${name}: ${direct}`, direct >= 200 && direct < 300);
+      }
+      // Its own names still work.
+      expect(await asPageOn(dev.url, '127.0.0.1', 'POST', '/b2up/uploads', start)).toBe(200);
+      expect(await asPageOn(dev.url, 'localhost', 'GET', '/', undefined)).toBe(200);
+    } finally {
+      await dev.close();
+      await rm(root, { recursive: true, force: true });
+    }
+    expect(tally.get('DNS rebinding')?.succeeded).toEqual([]);
   });
 });
 
