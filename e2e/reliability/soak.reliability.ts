@@ -17,6 +17,7 @@ import {
   unfinishedCount,
   writeDeterministicFile,
 } from './common.js';
+import { FIRST_WITHIN } from './fault-plan.js';
 import { baseSeed, figure, isLong, writeFigures } from './figures.js';
 import { basicKeyId, startStack } from './stack.js';
 
@@ -169,7 +170,7 @@ test('fault soak', async ({ page, openHarness, harnessServer }) => {
       figure(
         'broker calls / failed by the wrapper',
         `${stack.brokerCalls} / ${stack.brokerFaults.length}`,
-        '~1 %, ≥ 1',
+        `1 in ${Math.round(1 / BROKER_FAULT_RATE)}, first within ${FIRST_WITHIN}: ≥ 1`,
         stack.brokerFaults.length > 0,
       ),
       figure(

@@ -15,6 +15,7 @@ import { browserUploadCorsRule } from '../../src/broker/bucket-cors.js';
 import { type Broker, type BrokerOptions, createBroker } from '../../src/broker/index.js';
 import { type ServedBroker, serveBroker } from '../../src/broker/node.js';
 import { mulberry32 } from '../../src/emulator/faults/random.js';
+import { createFaultPlan } from './fault-plan.js';
 import { createEmulatorServer, type EmulatorServer } from '../../src/emulator/index.js';
 
 /** One request the emulator received, as the wrapper saw it. */
@@ -64,7 +65,7 @@ export interface ReliabilityStack {
   /** Every request the emulator received. */
   requests: EmulatorRequest[];
   brokerFaults: BrokerFault[];
-  /** Broker calls received, wrapper faults included. */
+  /** Broker calls received (preflights aside), wrapper faults included. */
   brokerCalls: number;
   /** The broker's key id, key and every account token B2 minted for it: never for a browser. */
   secrets: Set<string>;
@@ -150,22 +151,19 @@ export async function startStack(options: StackOptions): Promise<ReliabilityStac
     authorize: bearerIsUser,
     cors: { origins: options.origins },
   });
-  const random = mulberry32(options.seed ?? 1);
-  let faultRate = options.brokerFaultRate ?? 0;
-  const phase = Math.floor(random() * 100);
+  const seed = options.seed ?? 1;
+  // Which calls fail is placed by the plan; whether before or after the broker ran is drawn.
+  const random = mulberry32(seed + 1);
+  let plan = createFaultPlan(seed, options.brokerFaultRate ?? 0);
   const brokerFaults: BrokerFault[] = [];
-  const state = { brokerCalls: 0 };
   const faulty: Broker = Object.assign(
     async (request: Request): Promise<Response> => {
-      state.brokerCalls += 1;
       const path = new URL(request.url).pathname;
-      const delay = request.method === 'OPTIONS' ? 0 : (options.delayBrokerCalls?.(path) ?? 0);
+      // Preflights are the browser's, not the SDK's: never failed, never counted.
+      if (request.method === 'OPTIONS') return broker(request);
+      const delay = options.delayBrokerCalls?.(path) ?? 0;
       if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-      // Every (1/rate)-th call, from a seeded phase: the share is exact even in a short run, where
-      // an independent draw per call could come out at zero.
-      if (request.method === 'OPTIONS' || faultRate <= 0) return broker(request);
-      const every = Math.max(1, Math.round(1 / faultRate));
-      if ((state.brokerCalls + phase) % every !== 0) return broker(request);
+      if (!plan.next()) return broker(request);
       const when = random() < 0.5 ? 'before' : 'after';
       brokerFaults.push({ at: Date.now(), path, when });
       // 'after': the broker did the work but the answer is lost, as behind a flaky proxy.
@@ -194,12 +192,12 @@ export async function startStack(options: StackOptions): Promise<ReliabilityStac
     requests,
     brokerFaults,
     get brokerCalls() {
-      return state.brokerCalls;
+      return plan.calls;
     },
     secrets,
     brokerKeyId: key.applicationKeyId,
     setBrokerFaultRate(rate) {
-      faultRate = rate;
+      plan = createFaultPlan(seed, rate);
     },
     setPartDelay(ms) {
       partDelay = ms;
