@@ -19,8 +19,10 @@ export interface StoredFile {
   originalName: string;
   size: number;
   contentType: string;
-  /** B2's SHA-1 of the whole file (for a large file, the SHA-1 the client declared), or null. */
+  /** The whole-file SHA-1 B2 verified against the bytes (small files), or null. */
   contentSha1: string | null;
+  /** A large file's whole-file SHA-1 as its uploader claimed it at start, unverified, or null. */
+  claimedSha1: string | null;
   uploadTimestamp: number;
   /** Every file info key B2 stored with the file. */
   fileInfo: Record<string, string>;
