@@ -400,3 +400,28 @@ describe('hold', () => {
     expect(faults.state().held).toBe(0);
   });
 });
+
+describe('spread schedule', () => {
+  it('fails exactly one request per block of 1/rate, at a seeded place, for every seed', () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const faults = createFaultInjector();
+      faults.schedule({ seed, rate: 0.15, kinds: ['503', '500'], spread: true });
+      const outcomes = drive(faults, 'b2_upload_part', 7 * 30);
+      for (let block = 0; block < 30; block++) {
+        const inBlock = outcomes.slice(block * 7, block * 7 + 7).filter((o) => o !== '-');
+        expect(inBlock, `seed ${seed}, block ${block}`).toHaveLength(1);
+      }
+    }
+    const a = createFaultInjector();
+    const b = createFaultInjector();
+    a.schedule({ seed: 9, rate: 0.1, kinds: ['503'], spread: true });
+    b.schedule({ seed: 9, rate: 0.1, kinds: ['503'], spread: true });
+    expect(drive(a, 'b2_upload_part', 100)).toEqual(drive(b, 'b2_upload_part', 100));
+    const none = createFaultInjector();
+    none.schedule({ seed: 1, rate: 0, kinds: ['503'], spread: true });
+    expect(drive(none, 'b2_upload_part', 50).every((o) => o === '-')).toBe(true);
+    expect(() => none.configure({ schedule: { seed: 1, rate: 0.1, kinds: ['503'], spread: 'yes' } })).toThrow(
+      /spread/,
+    );
+  });
+});

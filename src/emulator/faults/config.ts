@@ -27,6 +27,12 @@ export interface FaultSchedule {
   kinds: (FaultKindShorthand | Fault)[];
   /** Default every endpoint. */
   endpoints?: EndpointName[];
+  /**
+   * true: instead of a draw per request, exactly one fault in every block of round(1/rate) matching
+   * requests, at a seeded place in the block. The share is then exact and no run of a block's
+   * length goes without its fault, so a suite's "≥ N faults" can't miss by chance. Default false.
+   */
+  spread?: boolean;
 }
 
 /** The JSON body of `POST /__emulator/faults`; every field optional, applied in this order. */
@@ -72,6 +78,8 @@ export interface ArmedSchedule {
   kinds: Fault[];
   endpoints: ReadonlySet<EndpointName> | undefined;
   seed: number;
+  /** For `spread`: the block length, and where in the current block its fault falls. */
+  spread: { every: number; index: number; at: number } | undefined;
 }
 
 export interface ParsedConfig {
@@ -114,12 +122,17 @@ export function parseSchedule(input: unknown): ArmedSchedule {
   const kinds = asArray(o.kinds, 'schedule.kinds').map(parseFault);
   if (kinds.length === 0)
     throw new FaultConfigError('bad_value', 'schedule.kinds must name at least one fault');
+  const rate = asRate(o.rate, 'schedule.rate');
+  if (o.spread !== undefined && typeof o.spread !== 'boolean')
+    throw new FaultConfigError('bad_value', 'schedule.spread must be true or false');
+  const every = rate > 0 ? Math.max(1, Math.round(1 / rate)) : Number.POSITIVE_INFINITY;
   return {
     random: mulberry32(seed),
-    rate: asRate(o.rate, 'schedule.rate'),
+    rate,
     kinds,
     endpoints: parseEndpoints(o.endpoints),
     seed,
+    spread: o.spread === true ? { every, index: 0, at: 0 } : undefined,
   };
 }
 

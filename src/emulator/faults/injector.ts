@@ -98,7 +98,7 @@ export function createFaultInjector(options: FaultInjectorOptions = {}): FaultIn
   const fromSchedule = (endpoint: EndpointName): Fault | undefined => {
     const s = armedSchedule;
     if (!s || (s.endpoints && !s.endpoints.has(endpoint))) return undefined;
-    if (s.random() >= s.rate) return undefined;
+    if (!(s.spread ? spreadHit(s.spread, s.random) : s.random() < s.rate)) return undefined;
     return s.kinds[Math.floor(s.random() * s.kinds.length)];
   };
 
@@ -176,4 +176,13 @@ export function createFaultInjector(options: FaultInjectorOptions = {}): FaultIn
     },
   };
   return injector;
+}
+
+/** Whether this request is the one of its block that fails (a new block draws where its fault falls). */
+function spreadHit(spread: { every: number; index: number; at: number }, random: () => number): boolean {
+  if (!Number.isFinite(spread.every)) return false;
+  if (spread.index % spread.every === 0) spread.at = Math.floor(random() * spread.every);
+  const hit = spread.index % spread.every === spread.at;
+  spread.index += 1;
+  return hit;
 }
