@@ -50,10 +50,13 @@ export async function createRedisRateStore(options: RedisRateStoreOptions): Prom
     if (!up) report(`Redis rate store connected (${redactedUrl(options.url)})`);
     up = true;
   });
-  client.on('error', (error: Error) => {
-    if (up) report(`Redis rate store unreachable, answering 503 until it is back: ${error.message}`);
+  // 'close' comes once per lost connection, whatever the reason; 'error' (refused reconnects) needs a
+  // listener so it isn't logged as unhandled, and says nothing 'close' didn't.
+  client.on('close', () => {
+    if (up) report('Redis rate store unreachable: answering 503 until it is back');
     up = false;
   });
+  client.on('error', () => {});
   try {
     await client.connect();
   } catch (error) {
