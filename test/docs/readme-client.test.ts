@@ -39,7 +39,10 @@ afterAll(async () => {
 
 describe('README: the typed B2 client section', () => {
   it('runs as written: authorize, upload, list, download', async () => {
-    const snippet = readmeSnippet(await readFile(join(ROOT, 'README.md'), 'utf8'), 'b2-client');
+    const snippet = readmeSnippet(
+      await readFile(join(ROOT, 'README.md'), 'utf8'),
+      'The typed B2 client (`b2up/b2`)',
+    );
     expect(snippet).toContain("from 'b2up/b2'");
     const runnable = snippet.replace(
       "from 'b2up/b2'",

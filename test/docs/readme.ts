@@ -1,12 +1,12 @@
-/** Reading README.md's marked sections, for tests that run the README's snippets as written. */
+/** Reading README.md's sections, for tests that run the README's snippets as written. */
 
-/** The one ```ts block of a README section. */
-export function readmeSnippet(readme: string, section: string): string {
-  const start = readme.indexOf(`<!-- section:${section}`);
-  const end = readme.indexOf(`<!-- /section:${section} -->`);
-  if (start < 0 || end < start) throw new Error(`README has no section ${section}`);
+/** The one ```ts block of the README section under `## heading` (up to the next `## `). */
+export function readmeSnippet(readme: string, heading: string): string {
+  const start = readme.indexOf(`\n## ${heading}\n`);
+  const end = start < 0 ? -1 : readme.indexOf('\n## ', start + 1);
+  if (start < 0 || end < start) throw new Error(`README has no section "## ${heading}"`);
   const blocks = [...readme.slice(start, end).matchAll(/```ts\n([\s\S]*?)```/g)];
   if (blocks.length !== 1)
-    throw new Error(`section ${section} should hold one ts block, has ${blocks.length}`);
+    throw new Error(`section ${heading} should hold one ts block, has ${blocks.length}`);
   return blocks[0]![1]!;
 }
