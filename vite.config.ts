@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   root: '.',
   test: {
-    include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
+    include: ['test/**/*.test.ts'],
     environment: 'node',
     // Tests start real servers on 127.0.0.1; two cores, so keep the pool small.
     pool: 'forks',

@@ -1,12 +1,9 @@
-/** Type-level checks (compiled by tsc; vitest only runs the trivial assertion). */
+/** The broker's option types (checked by tsc) and its error codes against the protocol document. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createB2Client } from '../../src/b2/client.js';
-import { type BrokerOptions, createBroker, type ProtocolErrorCode } from '../../src/broker/index.js';
-import type { BrokerErrorCode } from '../../src/upload/broker-client.js';
-
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-// The broker's codes and the SDK's are one closed set.
-const sameCodes: Same<ProtocolErrorCode, BrokerErrorCode> = true;
+import { type BrokerOptions, createBroker } from '../../src/broker/index.js';
+import { BROKER_ERROR_CODES } from '../../src/protocol.js';
 
 const authorize = () => ({ id: 'u' });
 
@@ -27,6 +24,15 @@ describe('broker option types', () => {
     const badMode: BrokerOptions = { ...withKey, smallFiles: 'bucket' };
     const broker = createBroker(withKey);
     const handler: (request: Request) => Promise<Response> = broker;
-    expect([sameCodes, withClient, mixed, badMode, typeof handler]).toHaveLength(5);
+    expect([withClient, mixed, badMode, typeof handler]).toHaveLength(4);
+  });
+});
+
+describe('broker error codes', () => {
+  it('are the codes docs/broker-protocol.md documents, no more, no fewer', () => {
+    const doc = readFileSync(new URL('../../docs/broker-protocol.md', import.meta.url), 'utf8');
+    const section = doc.slice(doc.indexOf('## Errors'), doc.indexOf('\n## ', doc.indexOf('## Errors') + 1));
+    const documented = [...section.matchAll(/^\|\s*\d{3}\s*\|\s*`([a-z_0-9]+)`/gm)].map((m) => m[1]);
+    expect([...new Set(documented)].sort()).toEqual([...BROKER_ERROR_CODES].sort());
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The hasher options added for performance: the worker pool's WebCrypto threshold is validated,
+ * The hasher's fast paths: the worker pool's WebCrypto threshold is validated,
  * and the in-thread hasher (node:crypto in Node) still agrees with node:crypto on every size and
  * reads in slices. The worker's two read paths (WebCrypto whole reads, hash-wasm over a BYOB stream
  * into one reused buffer) are checked here on Node's Blobs, and in Chromium by e2e/hash.spec.ts.
@@ -8,20 +8,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { createSHA1 } from 'hash-wasm';
 import { sha1OfStream, sha1WithWebCrypto } from '../../src/upload/hasher-core.js';
-import {
-  createInlineHasher,
-  createWorkerHasher,
-  DEFAULT_WHOLE_READ_MAX_SIZE,
-} from '../../src/upload/hasher.js';
+import { createInlineHasher, createWorkerHasher } from '../../src/upload/hasher.js';
 
 const sha1 = (bytes: Uint8Array) => createHash('sha1').update(bytes).digest('hex');
 
-describe('hasher performance options', () => {
+describe('hasher fast paths', () => {
   it('refuses a wholeReadMaxSize that is negative or not an integer', () => {
     expect(() => createWorkerHasher({ wholeReadMaxSize: -1 })).toThrow(RangeError);
     expect(() => createWorkerHasher({ wholeReadMaxSize: 1.5 })).toThrow(RangeError);
     expect(() => createWorkerHasher({ wholeReadMaxSize: 0 }).close()).not.toThrow();
-    expect(DEFAULT_WHOLE_READ_MAX_SIZE).toBe(32 * 1024 * 1024);
   });
 
   it('hashes in-thread with the same result as node:crypto, many jobs at once', async () => {

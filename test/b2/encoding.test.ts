@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeB2, encodeB2 } from './encoding.js';
+import { decodeB2, encodeB2 } from '../../src/b2/encoding.js';
 
 describe('B2 percent-encoding', () => {
   it('keeps slashes and the unreserved set, encodes the rest', () => {
