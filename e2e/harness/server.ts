@@ -2,7 +2,8 @@
  * Builds the harness page with Vite into a temp dir and serves it with `vite preview` on
  * 127.0.0.1 at a free port. Specs reach it through the fixtures in ./fixtures.ts.
  *
- * The page imports the package sources. With B2UP_E2E_TARGET=dist it is built against the
+ * The page imports the package sources. With B2UP_E2E_TARGET=dist (what `npm test` and
+ * `npm run test:e2e`, and so CI, set) it is built against the
  * tsc-built package instead (what users install): every import of `<repo>/src/**.ts` is mapped
  * to `<dist>/src/**.js`, `<dist>` being B2UP_E2E_DIST or `<repo>/dist` (`npm run build`).
  */
