@@ -22,7 +22,7 @@ import {
   partPages,
   unfinishedLargeFilePages,
 } from './pagination.js';
-import { createUploader, type UploadFileRequest, type UploadPartRequest } from './uploader.js';
+import { createAccountUploads, type UploadFileRequest, type UploadPartRequest } from './account-uploads.js';
 import type {
   ApplicationKey,
   FileVersion,
@@ -106,7 +106,7 @@ export function createB2Client(userOptions: B2ClientOptions): B2Client {
       callOptions?.signal,
     );
 
-  const uploader = createUploader(context, options);
+  const uploader = createAccountUploads(context, options);
   const downloader = createDownloader(context);
 
   const jsonMethods = Object.fromEntries(

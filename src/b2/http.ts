@@ -1,7 +1,7 @@
 /**
  * The single place that touches ky: one attempt of one HTTP exchange, with every failure turned into
  * a B2Error. ky's own retry is off (retry: 0) because B2's rules need to know *which* URL and
- * token failed, which only the loops in json-call.ts / upload.ts / download.ts can know.
+ * token failed, which only the loops in json-call.ts / target-upload.ts / download.ts can know.
  */
 import ky, { type KyInstance } from 'ky';
 import { B2Error } from './errors.js';

@@ -34,9 +34,9 @@ export {
   type UploadTarget,
   uploadFileToTarget,
   uploadPartToTarget,
-} from './upload.js';
+} from './target-upload.js';
 export type { FileUploadFields } from './upload-headers.js';
-export type { UploadFileRequest, UploadPartRequest } from './uploader.js';
+export type { UploadFileRequest, UploadPartRequest } from './account-uploads.js';
 export type {
   ApiVersion,
   ApplicationKey,

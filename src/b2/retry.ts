@@ -1,6 +1,6 @@
 /**
  * When and how the client retries, as pure functions so the rules are unit-tested
- * apart from any HTTP. The loops that apply them live in json-call.ts, upload.ts and download.ts.
+ * apart from any HTTP. The loops that apply them live in json-call.ts, target-upload.ts and download.ts.
  */
 import { B2Error } from './errors.js';
 

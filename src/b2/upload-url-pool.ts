@@ -4,7 +4,7 @@
  * is taken out of the pool while in use, so exclusivity holds by construction; failed URLs are
  * simply not returned.
  */
-import type { UploadTarget, UploadTargetSource } from './upload.js';
+import type { UploadTarget, UploadTargetSource } from './target-upload.js';
 
 export interface UploadUrlPool {
   /** The source for one bucket id or large-file id. */

@@ -1,6 +1,6 @@
 import { isB2Error } from '../b2/errors.js';
 import { backoffDelay } from '../b2/retry.js';
-import type { UploadRetryHooks } from '../b2/upload.js';
+import type { UploadRetryHooks } from '../b2/target-upload.js';
 import { type BrokerClient, type BrokerConfig, isBrokerError } from './broker-client.js';
 import type { Connectivity } from './gates.js';
 import type { Hasher } from './hasher.js';

@@ -1,4 +1,4 @@
-import { withUploadRetries } from '../b2/upload.js';
+import { withUploadRetries } from '../b2/target-upload.js';
 import { createUploadUrlPool } from '../b2/upload-url-pool.js';
 import type { StoredPart, UploadResult, UploadSession } from './broker-client.js';
 import { brokerCall, createWaits, pausable, type RunContext, runRetryHooks } from './context.js';

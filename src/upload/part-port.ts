@@ -6,7 +6,7 @@
  */
 import { B2Error } from '../b2/errors.js';
 import { errorFromAnswer, parseJsonAnswer } from '../b2/http.js';
-import type { UploadTarget } from '../b2/upload.js';
+import type { UploadTarget } from '../b2/target-upload.js';
 import { partUploadHeaders } from '../b2/upload-headers.js';
 import { HEX_DIGITS_AT_END, type Part } from '../b2/wire.js';
 import type { Send, SendHashed, SendResponse } from './transport.js';

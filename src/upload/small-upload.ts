@@ -3,7 +3,7 @@ import {
   type UploadTarget,
   type UploadTargetSource,
   withUploadRetries,
-} from '../b2/upload.js';
+} from '../b2/target-upload.js';
 import { isBrokerError, type UploadResult } from './broker-client.js';
 import { createWaits, pausable, type RunContext, runRetryHooks } from './context.js';
 import { ProgressTracker } from './progress.js';

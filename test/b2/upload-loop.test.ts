@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { B2Error } from '../../src/b2/errors.js';
-import { type UploadTarget, withUploadRetries } from '../../src/b2/upload.js';
+import { type UploadTarget, withUploadRetries } from '../../src/b2/target-upload.js';
 import { createUploadUrlPool } from '../../src/b2/upload-url-pool.js';
 
 // The one upload retry loop, as the B2 client and the SDK's engine both drive it.

@@ -15,7 +15,7 @@ import { type Emulator, startEmulator } from '../../src/emulator/index.js';
 import { openFile } from '../../src/node/disk-file.js';
 import { createHashingSender, type HashingSender } from '../../src/node/hashing-sender.js';
 import { isUploadError } from '../../src/upload/errors.js';
-import type { UploadTarget } from '../../src/b2/upload.js';
+import type { UploadTarget } from '../../src/b2/target-upload.js';
 import { b2PartPort } from '../../src/upload/part-port.js';
 import type { SendHashed } from '../../src/upload/transport.js';
 

@@ -9,10 +9,10 @@ import {
   type AttemptSettings,
   type FileUploadRequest,
   type PartUploadRequest,
-  sendFile,
-  sendPart,
+  postFile,
+  postPart,
   withUploadRetries,
-} from './upload.js';
+} from './target-upload.js';
 import { fileUploadHeaders, partUploadHeaders } from './upload-headers.js';
 import { createUploadUrlPool } from './upload-url-pool.js';
 import type { FileVersion, Part } from './wire.js';
@@ -27,17 +27,18 @@ export interface UploadPartRequest extends PartUploadRequest {
   fileId: string;
 }
 
-export interface Uploader {
+/** The client's uploads: its per-bucket and per-large-file URL pools and the retry loop over them. */
+export interface AccountUploads {
   uploadFile(request: UploadFileRequest): Promise<FileVersion>;
   uploadPart(request: UploadPartRequest): Promise<Part>;
   /** Drops the idle part URLs of a large file that was finished or cancelled. */
   forgetLargeFile(fileId: string): void;
 }
 
-export function createUploader(
+export function createAccountUploads(
   context: CallContext,
   settings: { uploadTimeout: number | false; retry: ResolvedRetryOptions },
-): Uploader {
+): AccountUploads {
   // Each call hands out one URL; the pools only ever ask for one at a time here.
   const fileUrls = createUploadUrlPool(async (bucketId, _count, signal) => [
     await callJson(context, 'b2_get_upload_url', () => ({ bucketId }), signal),
@@ -58,7 +59,7 @@ export function createUploader(
       fileUploadHeaders(request, '', prepared.sha1Header);
       return withUploadRetries(
         fileUrls.sourceFor(request.bucketId),
-        (target) => sendFile(context.transport, target, request, prepared, attemptSettings(request.signal)),
+        (target) => postFile(context.transport, target, request, prepared, attemptSettings(request.signal)),
         settings.retry,
         request.signal,
       );
@@ -69,7 +70,7 @@ export function createUploader(
       return withUploadRetries(
         partUrls.sourceFor(request.fileId),
         (target) =>
-          sendPart(context.transport, target, request.partNumber, prepared, attemptSettings(request.signal)),
+          postPart(context.transport, target, request.partNumber, prepared, attemptSettings(request.signal)),
         settings.retry,
         request.signal,
       );

@@ -53,7 +53,7 @@ export async function uploadFileToTarget(
   options: TargetUploadOptions = {},
 ): Promise<FileVersion> {
   const prepared = await prepareBody(request.body, request.contentSha1);
-  return sendFile(
+  return postFile(
     createTransport(options.fetch),
     target,
     request,
@@ -69,7 +69,7 @@ export async function uploadPartToTarget(
   options: TargetUploadOptions = {},
 ): Promise<Part> {
   const prepared = await prepareBody(request.body, request.contentSha1);
-  return sendPart(
+  return postPart(
     createTransport(options.fetch),
     target,
     request.partNumber,
@@ -88,7 +88,7 @@ function attemptSettings(options: TargetUploadOptions, request: { signal?: Abort
   return { timeout: options.timeout ?? false, testMode: options.testMode, signal: request.signal };
 }
 
-export async function sendFile(
+export async function postFile(
   transport: Transport,
   target: UploadTarget,
   fields: FileUploadFields,
@@ -104,7 +104,7 @@ export async function sendFile(
   return post<FileVersion>(transport, target, headers, prepared, settings);
 }
 
-export async function sendPart(
+export async function postPart(
   transport: Transport,
   target: UploadTarget,
   partNumber: number,
