@@ -294,16 +294,11 @@ describe('upload engine', () => {
       await fake.broker.finish(...args);
       throw new BrokerError(400, 'bad_request', 'the page went away');
     };
-    const crashed = buildUploader(
-      { broker: lost, concurrency: 3, partSize: 1000, resume: store, hasher: createInlineHasher() },
-      {
-        send: fake.send,
-        tabLock: noTabLock,
-        connectivity: { isOnline: () => true, whenOnline: async () => {} },
-      },
-      instantRetry,
-    );
-    await expect(crashed.upload(file(bytes)).done).rejects.toMatchObject({ code: 'rejected' });
+    const crash = () =>
+      expect(setup(fake, store, { broker: lost }).uploader.upload(file(bytes)).done).rejects.toMatchObject({
+        code: 'rejected',
+      });
+    await crash();
     const [record] = await store.list();
     expect(record).toMatchObject({ partsDone: 70, finishing: expect.stringMatching(/^[0-9a-f]{40}$/) });
     expect(JSON.stringify(record).length).toBeLessThan(1000);
@@ -314,16 +309,7 @@ describe('upload engine', () => {
     expect(fake.uploads.size).toBe(2);
     expect(fake.assembled(other.fileId).equals(changed)).toBe(true);
 
-    const crashedAgain = buildUploader(
-      { broker: lost, concurrency: 3, partSize: 1000, resume: store, hasher: createInlineHasher() },
-      {
-        send: fake.send,
-        tabLock: noTabLock,
-        connectivity: { isOnline: () => true, whenOnline: async () => {} },
-      },
-      instantRetry,
-    );
-    await expect(crashedAgain.upload(file(bytes)).done).rejects.toMatchObject({ code: 'rejected' });
+    await crash();
     const again = setup(fake, store).uploader.upload(file(bytes));
     const result = await again.done;
     expect(again.snapshot().resumed).toBe(true);
