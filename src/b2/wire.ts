@@ -54,39 +54,8 @@ export type B2WireCode =
   | 'custom_timestamp_not_allowed'
   | 'custom_timestamp_invalid';
 
-export type Capability =
-  | 'listKeys'
-  | 'writeKeys'
-  | 'deleteKeys'
-  | 'listBuckets'
-  | 'listAllBucketNames'
-  | 'readBuckets'
-  | 'writeBuckets'
-  | 'deleteBuckets'
-  | 'readBucketRetentions'
-  | 'writeBucketRetentions'
-  | 'readBucketEncryption'
-  | 'writeBucketEncryption'
-  | 'readBucketReplications'
-  | 'writeBucketReplications'
-  | 'readBucketNotifications'
-  | 'writeBucketNotifications'
-  | 'readBucketLifecycleRules'
-  | 'writeBucketLifecycleRules'
-  | 'readBucketLogging'
-  | 'writeBucketLogging'
-  | 'listFiles'
-  | 'readFiles'
-  | 'shareFiles'
-  | 'writeFiles'
-  | 'deleteFiles'
-  | 'readFileLegalHolds'
-  | 'writeFileLegalHolds'
-  | 'readFileRetentions'
-  | 'writeFileRetentions'
-  | 'bypassGovernance';
-
-export const ALL_CAPABILITIES: readonly Capability[] = [
+/** Every capability an application key can hold; the `Capability` type is derived from it. */
+export const ALL_CAPABILITIES = [
   'listKeys',
   'writeKeys',
   'deleteKeys',
@@ -117,7 +86,9 @@ export const ALL_CAPABILITIES: readonly Capability[] = [
   'readFileRetentions',
   'writeFileRetentions',
   'bypassGovernance',
-];
+] as const;
+
+export type Capability = (typeof ALL_CAPABILITIES)[number];
 
 /** Capabilities a bucket-restricted key may hold. */
 export const BUCKET_KEY_CAPABILITIES: readonly Capability[] = [
