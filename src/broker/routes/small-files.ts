@@ -17,6 +17,7 @@ import {
   uploadResult,
 } from '../context.js';
 import { badRequest, Refusal } from '../errors.js';
+import type { Principal } from '../options.js';
 import { buildFileInfo, checkHeaderBudget } from '../file-info.js';
 import { contentLength, json, readBytes, readJson } from '../http.js';
 import { byteSize, lastModified, optionalString, userName } from './fields.js';
@@ -26,33 +27,29 @@ const SHA1 = /^[0-9a-f]{40}$/;
 export async function uploadSmallFile(context: BrokerContext, request: Request): Promise<Response> {
   const principal = await authenticate(context, request);
   const headers = request.headers;
-  const name = userName(decodedHeader(headers, 'X-B2up-Name') ?? '');
   const sha1 = (headers.get('X-B2up-Content-Sha1') ?? '').trim().toLowerCase();
   if (!SHA1.test(sha1)) throw badRequest('X-B2up-Content-Sha1 must be the 40-hex SHA-1 of the body');
   const size = contentLength(request);
   if (size === undefined) throw badRequest('Content-Length is required');
-  const type = normaliseContentType(headers.get('Content-Type'));
-  const modified = lastModified(numberHeader(headers, 'X-B2up-Last-Modified'));
-  const info = infoHeader(headers);
-  checkSizeAndType(context, size, type.essence);
-  const cap = Math.min(smallFileMaxSize(context), context.options.maxFileSize);
-  if (size > cap) throw tooLargeForSmall(cap);
-
-  const fileName = await chooseName(context, principal, name, type.stored, size);
-  const fileInfo = buildFileInfo({ userName: name, principalId: principal.id, lastModified: modified, info });
-  checkHeaderBudget(fileName, fileInfo);
-  await takeStart(context, principal);
+  const admitted = await admitSmallFile(context, principal, {
+    name: decodedHeader(headers, 'X-B2up-Name') ?? '',
+    size,
+    contentType: headers.get('Content-Type'),
+    lastModified: numberHeader(headers, 'X-B2up-Last-Modified'),
+    info: infoHeader(headers),
+  });
 
   // Buffered (≤ smallFileMaxSize): B2 needs an exact Content-Length, and a retry on a fresh upload
   // URL must send the bytes again (B2 docs: "rewind the body").
+  const cap = smallFileCap(context);
   const body = await readBytes(request, cap, () => tooLargeForSmall(cap));
   if (body.byteLength !== size) throw badRequest('the body is shorter than its Content-Length');
   const file = await context.client
     .uploadFile({
       bucketId: context.target.bucketId,
-      fileName,
-      contentType: type.stored,
-      info: fileInfo,
+      fileName: admitted.fileName,
+      contentType: admitted.contentType,
+      info: admitted.fileInfo,
       body,
       contentSha1: sha1,
     })
@@ -61,6 +58,56 @@ export async function uploadSmallFile(context: BrokerContext, request: Request):
     });
   await reportCompletion(context, principal, file, request);
   return json(uploadResult(file));
+}
+
+/** A small file as the client describes it, before any check. */
+export interface SmallFileFields {
+  name: unknown;
+  size: unknown;
+  contentType: unknown;
+  lastModified: unknown;
+  info: unknown;
+}
+
+export interface AdmittedSmallFile {
+  /** The final B2 name the broker chose. */
+  fileName: string;
+  size: number;
+  /** The type to store (lower-cased, with its charset). */
+  contentType: string;
+  fileInfo: Record<string, string>;
+}
+
+/**
+ * Every small-file path (proxied, presigned, direct) admits a file the same way: the size within
+ * the small-file cap and the limits, the type allowed, a name chosen by the broker, info within
+ * B2's rules, and one start from the caller's budget, taken last so a refused file costs none.
+ */
+export async function admitSmallFile(
+  context: BrokerContext,
+  principal: Principal,
+  fields: SmallFileFields,
+): Promise<AdmittedSmallFile> {
+  const name = userName(fields.name);
+  const size = byteSize(fields.size, 'size', 0);
+  const type = normaliseContentType(optionalString(fields.contentType, 'contentType'));
+  checkSizeAndType(context, size, type.essence);
+  const cap = smallFileCap(context);
+  if (size > cap) throw tooLargeForSmall(cap);
+  const fileName = await chooseName(context, principal, name, type.stored, size);
+  const fileInfo = buildFileInfo({
+    userName: name,
+    principalId: principal.id,
+    lastModified: lastModified(fields.lastModified),
+    info: fields.info,
+  });
+  checkHeaderBudget(fileName, fileInfo);
+  await takeStart(context, principal);
+  return { fileName, size, contentType: type.stored, fileInfo };
+}
+
+function smallFileCap(context: BrokerContext): number {
+  return Math.min(smallFileMaxSize(context), context.options.maxFileSize);
 }
 
 /**
@@ -73,19 +120,13 @@ export async function smallFileTarget(context: BrokerContext, request: Request):
   }
   const principal = await authenticate(context, request);
   const body = await readJson(request);
-  const name = userName(body.name);
-  const size = byteSize(body.size, 'size', 0);
-  const type = normaliseContentType(optionalString(body.contentType, 'contentType'));
-  checkSizeAndType(context, size, type.essence);
-  const fileName = await chooseName(context, principal, name, type.stored, size);
-  const fileInfo = buildFileInfo({
-    userName: name,
-    principalId: principal.id,
-    lastModified: lastModified(body.lastModified),
+  const admitted = await admitSmallFile(context, principal, {
+    name: body.name,
+    size: body.size,
+    contentType: body.contentType,
+    lastModified: body.lastModified,
     info: body.info,
   });
-  checkHeaderBudget(fileName, fileInfo);
-  await takeStart(context, principal);
   const target = await context.client
     .getUploadUrl({ bucketId: context.target.bucketId })
     .catch((error: unknown) => {
@@ -94,9 +135,9 @@ export async function smallFileTarget(context: BrokerContext, request: Request):
   return json({
     uploadUrl: target.uploadUrl,
     authorizationToken: target.authorizationToken,
-    fileName,
-    contentType: type.stored,
-    fileInfo,
+    fileName: admitted.fileName,
+    contentType: admitted.contentType,
+    fileInfo: admitted.fileInfo,
   });
 }
 
