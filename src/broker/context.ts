@@ -8,6 +8,7 @@ import { checkFinalName, defaultFileName } from './names.js';
 import type { Principal, ResolvedBrokerOptions } from './options.js';
 import type { UploadTarget } from './readiness.js';
 import type { S3Mode } from './s3/mode.js';
+import type { S3Session } from './s3/multipart.js';
 import type { TokenSigner } from './token.js';
 
 export interface BrokerContext {
@@ -20,8 +21,10 @@ export interface BrokerContext {
 }
 
 /** The S3 endpoint, or the refusal for a call that needs one on a broker without S3. */
-export function s3Of(context: BrokerContext): Extract<S3Mode, { kind: 's3' }> {
-  if (context.s3.kind === 's3') return context.s3;
+export function s3Of(context: BrokerContext): S3Session {
+  if (context.s3.kind === 's3') {
+    return { endpoint: context.s3.endpoint, fetch: context.s3.fetch, now: context.options.now };
+  }
   throw new Refusal(404, 'not_found', `This broker cannot use B2's S3 API: ${context.s3.reason}.`);
 }
 

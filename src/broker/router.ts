@@ -5,7 +5,8 @@ import { config, whoami } from './routes/config.js';
 import { confirmSmallFile, presignSmallFile } from './routes/s3-files.js';
 import { smallFileTarget, uploadSmallFile } from './routes/small-files.js';
 import { startUpload } from './routes/start.js';
-import { cancel, finish, listParts, partUrls } from './routes/uploads.js';
+import { completeForUppy, createForUppy, signForUppy } from './routes/uppy.js';
+import { cancel, finish, listParts, partUrls, s3PartUrls } from './routes/uploads.js';
 
 type Handler = (context: BrokerContext, request: Request, uploadId: string) => Response | Promise<Response>;
 
@@ -24,9 +25,13 @@ const ROUTES: readonly Route[] = [
   { method: 'POST', path: /^\/files\/([^/]+)\/confirm$/, handler: confirmSmallFile },
   { method: 'POST', path: /^\/uploads$/, handler: startUpload },
   { method: 'POST', path: /^\/uploads\/([^/]+)\/part-urls$/, handler: partUrls },
+  { method: 'POST', path: /^\/uploads\/([^/]+)\/s3-part-urls$/, handler: s3PartUrls },
   { method: 'GET', path: /^\/uploads\/([^/]+)\/parts$/, handler: listParts },
   { method: 'POST', path: /^\/uploads\/([^/]+)\/finish$/, handler: finish },
   { method: 'DELETE', path: /^\/uploads\/([^/]+)$/, handler: cancel },
+  { method: 'POST', path: /^\/uppy\/sign$/, handler: signForUppy },
+  { method: 'POST', path: /^\/uppy\/multipart$/, handler: createForUppy },
+  { method: 'POST', path: /^\/uppy\/complete$/, handler: completeForUppy },
 ];
 
 /** A route's handler bound to its path parameter, or the refusal for a path or method not served. */

@@ -21,6 +21,8 @@ export interface UploadClaims {
    * what B2 stored (SHA-1 and MD5 as lower-case hex, the stored content type).
    */
   expected?: ExpectedContent;
+  /** A large file whose parts go through presigned S3 UploadPart URLs: the part size agreed at start. */
+  s3PartSize?: number;
 }
 
 export interface ExpectedContent {
@@ -69,6 +71,7 @@ export function createTokenSigner(secret: Uint8Array): TokenSigner {
             ...(claims.expected
               ? { x: [claims.expected.sha1, claims.expected.md5, claims.expected.contentType] }
               : {}),
+            ...(claims.s3PartSize === undefined ? {} : { ps: claims.s3PartSize }),
           }),
         ),
       );
@@ -100,7 +103,7 @@ export function createTokenSigner(secret: Uint8Array): TokenSigner {
 function parseClaims(payload: string): UploadClaims | undefined {
   try {
     const raw = JSON.parse(new TextDecoder().decode(fromBase64Url(payload))) as Record<string, unknown>;
-    const { v, u, p, n, s, e, x } = raw;
+    const { v, u, p, n, s, e, x, ps } = raw;
     if (v !== 1 || typeof u !== 'string' || typeof p !== 'string' || typeof n !== 'string') return undefined;
     if (!Number.isSafeInteger(s) || !Number.isSafeInteger(e)) return undefined;
     const claims: UploadClaims = {
@@ -110,6 +113,10 @@ function parseClaims(payload: string): UploadClaims | undefined {
       size: s as number,
       expiresAt: e as number,
     };
+    if (ps !== undefined) {
+      if (!Number.isSafeInteger(ps) || (ps as number) < 1) return undefined;
+      claims.s3PartSize = ps as number;
+    }
     if (x === undefined) return claims;
     if (!Array.isArray(x) || x.length !== 3 || !x.every((item) => typeof item === 'string')) return undefined;
     const [sha1, md5, contentType] = x as [string, string, string];

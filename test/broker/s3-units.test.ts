@@ -58,12 +58,13 @@ describe('presign', () => {
       'content-length;content-md5;content-type;host;x-amz-meta-b2up-user',
     );
     expect(base.get('X-Amz-Expires')).toBe('900');
-    for (const change of [
+    const changes: Record<string, string>[] = [
       { 'content-length': '12' },
       { 'content-type': 'image/jpeg' },
       { 'content-md5': 'AAAAAAAAAAAAAAAAAAAAAA==' },
       { 'x-amz-meta-b2up-user': 'mallory' },
-    ]) {
+    ];
+    for (const change of changes) {
       expect((await signed(change)).get('X-Amz-Signature')).not.toBe(base.get('X-Amz-Signature'));
     }
   });

@@ -5,13 +5,13 @@
  * the bytes to B2; then the broker reads what B2 stored (native API) and keeps it only if it is
  * what was declared.
  */
-import { encodeB2 } from '../../b2/encoding.js';
 import { isB2Error } from '../../b2/errors.js';
 import type { DownloadedFile } from '../../b2/download.js';
 import { refusalFromB2 } from '../b2-errors.js';
 import { authenticate, type BrokerContext, s3Of } from '../context.js';
 import { badRequest, Refusal } from '../errors.js';
 import { json, readJson } from '../http.js';
+import { objectHeaders } from '../s3/metadata.js';
 import { presign } from '../s3/signer.js';
 import type { UploadClaims } from '../token.js';
 import { openUpload } from './session.js';
@@ -37,14 +37,10 @@ export async function presignSmallFile(context: BrokerContext, request: Request)
   const now = context.options.now();
   const ttl = context.options.presignedUrlTtlSeconds;
   // What the browser must send, byte for byte: all of it is in the signature.
-  const headers: Record<string, string> = {
-    'content-type': admitted.contentType,
+  const headers = {
+    ...objectHeaders(admitted.contentType, admitted.fileInfo),
     'content-md5': hexToBase64(md5),
   };
-  // B2 stores x-amz-meta-* as file info; values go percent-encoded as B2 encodes X-Bz-Info-*, since
-  // a header value must be ASCII and a user's name need not be.
-  for (const [key, value] of Object.entries(admitted.fileInfo))
-    headers[`x-amz-meta-${key}`] = encodeB2(value);
   const url = await presign(
     s3.endpoint,
     {

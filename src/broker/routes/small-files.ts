@@ -6,21 +6,11 @@
 import { decodeB2 } from '../../b2/encoding.js';
 import { refusalFromB2 } from '../b2-errors.js';
 import { reportCompletion } from '../completion.js';
-import { normaliseContentType } from '../content-types.js';
-import {
-  authenticate,
-  type BrokerContext,
-  checkSizeAndType,
-  chooseName,
-  smallFileMaxSize,
-  takeStart,
-  uploadResult,
-} from '../context.js';
+import { authenticate, type BrokerContext, smallFileMaxSize, uploadResult } from '../context.js';
 import { badRequest, Refusal } from '../errors.js';
-import type { Principal } from '../options.js';
-import { buildFileInfo, checkHeaderBudget } from '../file-info.js';
 import { contentLength, json, readBytes, readJson } from '../http.js';
-import { byteSize, lastModified, optionalString, userName } from './fields.js';
+import type { Principal } from '../options.js';
+import { admitFile, type FileFields } from './admission.js';
 
 const SHA1 = /^[0-9a-f]{40}$/;
 
@@ -60,54 +50,16 @@ export async function uploadSmallFile(context: BrokerContext, request: Request):
   return json(uploadResult(file));
 }
 
-/** A small file as the client describes it, before any check. */
-export interface SmallFileFields {
-  name: unknown;
-  size: unknown;
-  contentType: unknown;
-  lastModified: unknown;
-  info: unknown;
-}
-
-export interface AdmittedSmallFile {
-  /** The final B2 name the broker chose. */
-  fileName: string;
-  size: number;
-  /** The type to store (lower-cased, with its charset). */
-  contentType: string;
-  fileInfo: Record<string, string>;
-}
-
-/**
- * Every small-file path (proxied, presigned, direct) admits a file the same way: the size within
- * the small-file cap and the limits, the type allowed, a name chosen by the broker, info within
- * B2's rules, and one start from the caller's budget, taken last so a refused file costs none.
- */
-export async function admitSmallFile(
-  context: BrokerContext,
-  principal: Principal,
-  fields: SmallFileFields,
-): Promise<AdmittedSmallFile> {
-  const name = userName(fields.name);
-  const size = byteSize(fields.size, 'size', 0);
-  const type = normaliseContentType(optionalString(fields.contentType, 'contentType'));
-  checkSizeAndType(context, size, type.essence);
-  const cap = smallFileCap(context);
-  if (size > cap) throw tooLargeForSmall(cap);
-  const fileName = await chooseName(context, principal, name, type.stored, size);
-  const fileInfo = buildFileInfo({
-    userName: name,
-    principalId: principal.id,
-    lastModified: lastModified(fields.lastModified),
-    info: fields.info,
-  });
-  checkHeaderBudget(fileName, fileInfo);
-  await takeStart(context, principal);
-  return { fileName, size, contentType: type.stored, fileInfo };
-}
-
-function smallFileCap(context: BrokerContext): number {
+export function smallFileCap(context: BrokerContext): number {
   return Math.min(smallFileMaxSize(context), context.options.maxFileSize);
+}
+
+/** A small file admitted (see admitFile), within the small-file cap. */
+export function admitSmallFile(context: BrokerContext, principal: Principal, fields: FileFields) {
+  return admitFile(context, principal, fields, {
+    min: 0,
+    cap: { bytes: smallFileCap(context), refusal: tooLargeForSmall },
+  });
 }
 
 /**
@@ -141,7 +93,7 @@ export async function smallFileTarget(context: BrokerContext, request: Request):
   });
 }
 
-function tooLargeForSmall(cap: number): Refusal {
+export function tooLargeForSmall(cap: number): Refusal {
   return new Refusal(413, 'too_large', `Small files may be at most ${cap} bytes; use the large-file calls.`);
 }
 

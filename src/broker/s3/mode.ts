@@ -48,14 +48,20 @@ export async function decideS3Mode(input: S3ModeInput): Promise<S3Mode> {
     accessKeyId: input.key.applicationKeyId,
     secretAccessKey: input.key.applicationKey,
   };
-  // A HEAD of a name nobody uses: 404 (or 200) proves the endpoint, region, key and bucket work on S3.
+  // A signed GET of a name nobody uses: S3's NoSuchKey proves the endpoint, region, key and bucket
+  // all work on S3 (a bare 404 is a server that doesn't speak S3 there).
   let status: number;
+  let code: string | undefined;
   try {
-    const probe = await signedRequest(endpoint, { method: 'HEAD', key: input.probeKey }, input.now);
-    status = (await input.fetch(probe)).status;
+    const probe = await signedRequest(endpoint, { method: 'GET', key: input.probeKey }, input.now);
+    const response = await input.fetch(probe);
+    status = response.status;
+    code = s3ErrorCode(await response.text());
   } catch {
     return unavailable(`the S3 endpoint ${endpoint.url} could not be reached`);
   }
-  if (status === 404 || status === 200) return { kind: 's3', endpoint, fetch: input.fetch };
-  return unavailable(`B2's S3 API refused the key for this bucket (HTTP ${status} to a signed HEAD)`);
+  if (status === 200 || code === 'NoSuchKey') return { kind: 's3', endpoint, fetch: input.fetch };
+  return unavailable(
+    `B2's S3 API refused the key for this bucket (a signed GET answered ${status}${code ? ` ${code}` : ''})`,
+  );
 }
