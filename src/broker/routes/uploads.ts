@@ -227,7 +227,7 @@ async function finishedAlready(
     throw refusalFromB2(lookup, 'upload');
   }
   if (file.action === 'upload' && file.fileName === claims.fileName) return json(uploadResult(file));
-  if (file.action === 'start') throw finishRefused(error as B2Error | S3CallError);
+  if (file.action === 'start') throw finishRefused(error);
   throw isS3CallError(error) ? refusalFromS3(error) : refusalFromB2(error, 'upload');
 }
 
