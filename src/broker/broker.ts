@@ -46,7 +46,7 @@ export function createBroker(userOptions: BrokerOptions): Broker {
       defaultPrefix: options.name ? null : options.prefix,
       unsafeAllowUnrestrictedKey: options.unsafeAllowUnrestrictedKey,
     });
-    const key = 'client' in b2 && b2.client ? undefined : (b2);
+    const key = 'client' in b2 && b2.client ? undefined : b2;
     const s3 = await decideS3Mode({
       key,
       region: key?.s3Region,

@@ -47,13 +47,44 @@ export async function checkPartPreflights(
   }
 }
 
-async function preflight(fetcher: typeof fetch, url: string, origin: string): Promise<PreflightResult> {
+/**
+ * The headers a browser lists before a presigned small-file PUT to the S3 endpoint: the signed
+ * type, MD5 and file info the broker puts in it (src/broker/routes/s3-files.ts).
+ */
+export const S3_PUT_REQUEST_HEADERS =
+  'content-md5,content-type,x-amz-meta-b2up-name,x-amz-meta-b2up-user,x-amz-meta-src_last_modified_millis';
+
+/**
+ * The same proof for the S3 path: a preflight of a presigned PUT to `<s3ApiUrl>/<bucket>/<name>`.
+ * A preflight stores nothing, so no object or upload is needed.
+ */
+export async function checkS3Preflights(
+  client: B2Client,
+  bucketName: string,
+  origins: readonly string[],
+  fetcher: typeof fetch = fetch,
+): Promise<PreflightResult[]> {
+  const { s3ApiUrl } = await client.authorize();
+  const url = `${s3ApiUrl.replace(/\/+$/, '')}/${encodeURIComponent(bucketName)}/${CHECK_PREFIX}${crypto.randomUUID()}`;
+  const results: PreflightResult[] = [];
+  for (const origin of origins)
+    results.push(await preflight(fetcher, url, origin, 'PUT', S3_PUT_REQUEST_HEADERS));
+  return results;
+}
+
+async function preflight(
+  fetcher: typeof fetch,
+  url: string,
+  origin: string,
+  method = 'POST',
+  requestHeaders = PART_REQUEST_HEADERS,
+): Promise<PreflightResult> {
   const response = await fetcher(url, {
     method: 'OPTIONS',
     headers: {
       Origin: origin,
-      'Access-Control-Request-Method': 'POST',
-      'Access-Control-Request-Headers': PART_REQUEST_HEADERS,
+      'Access-Control-Request-Method': method,
+      'Access-Control-Request-Headers': requestHeaders,
     },
   });
   await response.body?.cancel();
@@ -71,9 +102,9 @@ async function preflight(fetcher: typeof fetch, url: string, origin: string): Pr
     .map((h) => h.trim().toLowerCase());
   // A `*` answer never covers Authorization (Fetch standard, CORS-preflight fetch step 7.7).
   const wildcard = allowHeaders.includes('*');
-  const missing = PART_REQUEST_HEADERS.split(',').filter(
-    (h) => !allowHeaders.includes(h) && !(wildcard && h !== 'authorization'),
-  );
+  const missing = requestHeaders
+    .split(',')
+    .filter((h) => !allowHeaders.includes(h) && !(wildcard && h !== 'authorization'));
   if (missing.length > 0)
     return { origin, allowed: false, status, reason: `headers not allowed: ${missing.join(', ')}` };
   return { origin, allowed: true, status };

@@ -16,21 +16,31 @@ import {
   readCredentials,
 } from './b2-credentials.js';
 import { type CliCommand, type CliIo, ExitCode, UsageError } from './command.js';
-import { CHECK_PREFIX, checkPartPreflights, PART_REQUEST_HEADERS } from './cors-check.js';
+import {
+  CHECK_PREFIX,
+  checkPartPreflights,
+  checkS3Preflights,
+  PART_REQUEST_HEADERS,
+  S3_PUT_REQUEST_HEADERS,
+} from './cors-check.js';
 
 const help = `Usage: b2up cors --origin URL... [--bucket NAME] [--apply] [--check] [options]
 
-Prints, as JSON, the bucket CORS rule that lets pages on the given origins upload parts straight
-to B2 (rule name "b2up-browser-uploads"; the bucket's other rules are left alone).
+Prints, as JSON, the bucket CORS rule that lets pages on the given origins upload straight to B2:
+parts to B2's part URLs, small files (and S3-transport parts) to B2's S3 endpoint by presigned
+PUT (rule name "b2up-browser-uploads"; the bucket's other rules are left alone).
 
 Options:
   --origin URL         a page origin, e.g. https://app.example.com (repeatable, at least one);
                        B2's patterns * , https and https://*.example.com are accepted too
   --direct-small-files also allow b2_upload_file (only for a broker with smallFiles: 'direct')
+  --native-only        leave out the S3 operations (s3_put, s3_get, s3_delete) and headers, for
+                       a broker that proxies small files and never signs S3
   --apply              merge the rule into the bucket's rules (the key needs writeBuckets, which
                        B2 only grants to keys not restricted to a bucket, e.g. the master key)
   --check              send a real preflight from each origin to a part-upload URL of the bucket,
-                       as a browser would, and report allowed/denied (exit 1 if any is denied).
+                       and one to the bucket on the S3 endpoint (a presigned PUT's), as a browser
+                       would, and report allowed/denied (exit 1 if any is denied).
                        Starts a large file named ${CHECK_PREFIX}<uuid> and cancels it.
                        (the key needs writeFiles)
   -h, --help           show this help
@@ -41,6 +51,8 @@ ${CREDENTIAL_HELP}
 export interface CorsCliOptions {
   origins: string[];
   directSmallFiles: boolean;
+  /** Leave the S3 operations out of the rule (and out of --check). */
+  nativeOnly: boolean;
   apply: boolean;
   check: boolean;
   /** Set when --apply or --check needs B2. */
@@ -51,6 +63,7 @@ const FLAGS = {
   ...CREDENTIAL_FLAGS,
   origin: { type: 'string', multiple: true },
   'direct-small-files': { type: 'boolean' },
+  'native-only': { type: 'boolean' },
   apply: { type: 'boolean' },
   check: { type: 'boolean' },
 } as const;
@@ -66,6 +79,7 @@ export function parseCorsArgs(args: string[], env: NodeJS.ProcessEnv = process.e
   return {
     origins,
     directSmallFiles: values['direct-small-files'] ?? false,
+    nativeOnly: values['native-only'] ?? false,
     apply,
     check,
     b2:
@@ -83,7 +97,10 @@ export const corsCommand: CliCommand = {
 };
 
 export async function runCors(options: CorsCliOptions, io: CliIo): Promise<number> {
-  const rule = browserUploadCorsRule(options.origins, { directSmallFiles: options.directSmallFiles });
+  const rule = browserUploadCorsRule(options.origins, {
+    directSmallFiles: options.directSmallFiles,
+    s3: !options.nativeOnly,
+  });
   io.out(JSON.stringify(rule, null, 2));
   if (!options.b2) return ExitCode.ok;
   const { createB2Client } = await import('../b2/client.js');
@@ -91,7 +108,7 @@ export async function runCors(options: CorsCliOptions, io: CliIo): Promise<numbe
   const bucket = options.b2.bucket;
   try {
     if (options.apply) await applyRule(client, bucket, rule, io);
-    if (options.check) return await check(client, bucket, options.origins, io);
+    if (options.check) return await check(client, bucket, options, io);
     return ExitCode.ok;
   } catch (error) {
     if (!isB2Error(error)) throw error;
@@ -124,7 +141,13 @@ async function applyRule(client: B2Client, bucketName: string, rule: CorsRule, i
   );
 }
 
-async function check(client: B2Client, bucketName: string, origins: string[], io: CliIo): Promise<number> {
+async function check(
+  client: B2Client,
+  bucketName: string,
+  options: CorsCliOptions,
+  io: CliIo,
+): Promise<number> {
+  const origins = options.origins;
   const concrete = origins.filter((o) => o !== '*' && !isWildcardOrigin(o) && o.includes('://'));
   for (const pattern of origins.filter((o) => !concrete.includes(o))) {
     io.out(`skipped  ${pattern} (a pattern; pass a concrete origin to check it)`);
@@ -135,11 +158,17 @@ async function check(client: B2Client, bucketName: string, origins: string[], io
   for (const r of results) {
     io.out(r.allowed ? `allowed  ${r.origin}` : `denied   ${r.origin} (${r.reason})`);
   }
-  const denied = results.filter((r) => !r.allowed).length;
+  const s3Results = options.nativeOnly ? [] : await checkS3Preflights(client, bucketName, concrete);
+  for (const r of s3Results) {
+    io.out(r.allowed ? `allowed  ${r.origin} (S3 PUT)` : `denied   ${r.origin} (S3 PUT: ${r.reason})`);
+  }
+  const denied = [...results, ...s3Results].filter((r) => !r.allowed).length;
   io.out(
     denied === 0
-      ? `ok: B2 approves part uploads (headers ${PART_REQUEST_HEADERS}) from every origin checked`
-      : `${denied} origin(s) denied: run with --apply (or fix the bucket's rules; an earlier rule can shadow b2up's)`,
+      ? `ok: B2 approves part uploads (headers ${PART_REQUEST_HEADERS})${
+          options.nativeOnly ? '' : ` and S3 PUTs (headers ${S3_PUT_REQUEST_HEADERS})`
+        } from every origin checked`
+      : `${denied} preflight(s) denied: run with --apply (or fix the bucket's rules; an earlier rule can shadow b2up's)`,
   );
   return denied === 0 ? ExitCode.ok : ExitCode.failure;
 }
