@@ -1,7 +1,14 @@
 /** Pure pieces of the broker's S3 side: SigV4 presigning, the S3 XML it reads, token claims. */
 import { describe, expect, it } from 'vitest';
 import { objectUrl, presign, regionOf, type S3Endpoint } from '../../src/broker/s3/signer.js';
-import { elements, escapeXml, s3ErrorCode } from '../../src/broker/s3/xml.js';
+import {
+  completeRequest,
+  completeRequestParts,
+  listPartsPage,
+  s3ErrorCode,
+  s3ErrorDocument,
+  uploadIdOf,
+} from '../../src/broker/s3/xml.js';
 import { createTokenSigner } from '../../src/broker/token.js';
 
 const b2Shaped: S3Endpoint = {
@@ -87,13 +94,28 @@ describe('presign', () => {
 });
 
 describe('S3 XML', () => {
-  it('reads error codes and element lists, decoding entities', () => {
+  it('reads error codes, UploadIds, ListParts pages and Complete bodies; values stay strings', () => {
     expect(
       s3ErrorCode('<?xml version="1.0"?><Error><Code>NoSuchKey</Code><Message>m</Message></Error>'),
     ).toBe('NoSuchKey');
     expect(s3ErrorCode('<ListBucketResult/>')).toBeUndefined();
-    expect(elements('<a><ETag>&quot;x&quot;</ETag><ETag>y&amp;z</ETag></a>', 'ETag')).toEqual(['"x"', 'y&z']);
-    expect(escapeXml(`<"a'&b">`)).toBe('&lt;&quot;a&apos;&amp;b&quot;&gt;');
+    expect(s3ErrorCode('not xml <')).toBeUndefined();
+    expect(
+      uploadIdOf('<InitiateMultipartUploadResult><UploadId>0123</UploadId></InitiateMultipartUploadResult>'),
+    ).toBe('0123');
+    const page =
+      '<ListPartsResult><IsTruncated>true</IsTruncated><NextPartNumberMarker>1</NextPartNumberMarker><Part><PartNumber>1</PartNumber><ETag>&quot;00ab&quot;</ETag></Part></ListPartsResult>';
+    expect(listPartsPage(page)).toEqual({ parts: [{ partNumber: 1, etag: '"00ab"' }], next: '1' });
+    const body = completeRequest([
+      { partNumber: 1, etag: '"a&b"' },
+      { partNumber: 2, etag: '12' },
+    ]);
+    expect(completeRequestParts(body)).toEqual([
+      { partNumber: 1, etag: '"a&b"' },
+      { partNumber: 2, etag: '12' },
+    ]);
+    expect(completeRequestParts('<CompleteMultipartUpload/>')).toBeUndefined();
+    expect(s3ErrorDocument('AccessDenied', '<x>')).toContain('<Message>&lt;x&gt;</Message>');
   });
 });
 

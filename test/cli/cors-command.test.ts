@@ -114,16 +114,32 @@ describe('b2up cors (real emulator)', () => {
     const allowed = await cors(['--origin', APP, '--check', ...withKey(filesKey)]);
     expect(allowed.err).toEqual([]);
     expect(allowed.code).toBe(0);
-    expect(allowed.text).toMatch(new RegExp(`allowed +${APP}`));
+    expect(allowed.text).toMatch(new RegExp(`allowed +${APP}\n`));
+    // The S3 path too: a presigned PUT's preflight, with the signed type, MD5 and file info.
+    expect(allowed.text).toMatch(new RegExp(`allowed +${APP} \\(S3 PUT\\)`));
 
     const mixed = await cors(['--origin', APP, '--origin', OTHER, '--check', ...withKey(filesKey)]);
     expect(mixed.code).toBe(1);
     expect(mixed.text).toMatch(new RegExp(`allowed +${APP}`));
     expect(mixed.text).toMatch(new RegExp(`denied +${OTHER}`));
-    expect(mixed.text).toMatch(/1 origin\(s\) denied/);
+    expect(mixed.text).toMatch(new RegExp(`denied +${OTHER} \\(S3 PUT: `));
+    expect(mixed.text).toMatch(/2 preflight\(s\) denied/);
     expect(await unfinishedFiles()).toBe(0);
     // Nothing was stored either: the check never uploads a part.
     expect((await admin.listFileVersions({ bucketId })).files).toEqual([]);
+  });
+
+  it('a rule without the S3 operations (--native-only) passes the part preflight and fails the S3 one', async () => {
+    expect((await cors(['--origin', APP, '--native-only', '--apply', ...withKey(bucketAdminKey)])).code).toBe(0);
+    const rule = (await bucketRules()).find((r) => r.corsRuleName === B2UP_CORS_RULE_NAME);
+    expect(rule?.allowedOperations).toEqual(['b2_upload_part']);
+    const checked = await cors(['--origin', APP, '--check', ...withKey(filesKey)]);
+    expect(checked.code).toBe(1);
+    expect(checked.text).toMatch(new RegExp(`allowed +${APP}\n`));
+    expect(checked.text).toMatch(new RegExp(`denied +${APP} \\(S3 PUT: `));
+    expect((await cors(['--origin', APP, '--native-only', '--check', ...withKey(filesKey)])).code).toBe(0);
+    expect((await cors(['--origin', APP, '--apply', ...withKey(bucketAdminKey)])).code).toBe(0);
+    expect((await bucketRules()).find((r) => r.corsRuleName === B2UP_CORS_RULE_NAME)?.exposeHeaders).toContain('etag');
   });
 
   it('--apply with a key lacking writeBuckets fails with exit 1 and says what is missing', async () => {

@@ -24,7 +24,7 @@ import {
   refusalFromS3,
 } from '../s3/multipart.js';
 import { objectUrl, presign, type S3Method } from '../s3/signer.js';
-import { elements, escapeXml } from '../s3/xml.js';
+import { completeRequestParts, s3Document, s3ErrorDocument } from '../s3/xml.js';
 import type { UploadClaims } from '../token.js';
 import { admitFile } from './admission.js';
 import { admitSmallFile } from './small-files.js';
@@ -127,9 +127,11 @@ export async function createForUppy(context: BrokerContext, request: Request): P
     const claims = await ticketOf(context, request);
     const token = new URL(request.url).searchParams.get('ticket') ?? '';
     return xml(
-      `<InitiateMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>${escapeXml(
-        s3Of(context).endpoint.bucketName,
-      )}</Bucket><Key>${escapeXml(claims.fileName)}</Key><UploadId>${escapeXml(token)}</UploadId></InitiateMultipartUploadResult>`,
+      s3Document('InitiateMultipartUploadResult', {
+        Bucket: s3Of(context).endpoint.bucketName,
+        Key: claims.fileName,
+        UploadId: token,
+      }),
     );
   });
 }
@@ -145,35 +147,28 @@ export async function completeForUppy(context: BrokerContext, request: Request):
     const body = new TextDecoder().decode(
       await readBytes(request, 2 * 1024 * 1024, () => badRequest('body too long')),
     );
-    const numbers = elements(body, 'PartNumber').map(Number);
-    const etags = elements(body, 'ETag');
-    if (numbers.length === 0 || numbers.length !== etags.length)
-      throw badRequest('malformed CompleteMultipartUpload');
+    const parts = completeRequestParts(body);
+    if (!parts) throw badRequest('malformed CompleteMultipartUpload');
+    const numbers = new Set(parts.map((part) => part.partNumber));
     const s3 = s3Of(context);
     let total = 0;
     for await (const part of context.client.iterateParts({
       fileId: fileIdOf(claims.uploadId),
       maxPartCount: 1000,
     })) {
-      if (numbers.includes(part.partNumber)) total += part.contentLength;
+      if (numbers.has(part.partNumber)) total += part.contentLength;
     }
     if (total !== claims.size || total > context.options.maxFileSize) {
       await abortMultipartUpload(s3, claims.fileName, claims.uploadId).catch(() => {});
       throw new Refusal(409, 'size_mismatch', `The parts hold ${total} bytes; ${claims.size} were declared.`);
     }
-    await completeMultipartUpload(
-      s3,
-      claims.fileName,
-      claims.uploadId,
-      numbers.map((partNumber, i) => ({ partNumber, etag: etags[i] ?? '' })),
-    );
-    const location = objectUrl(s3.endpoint, claims.fileName).toString();
+    await completeMultipartUpload(s3, claims.fileName, claims.uploadId, parts);
     return xml(
-      `<CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Location>${escapeXml(
-        location,
-      )}</Location><Bucket>${escapeXml(s3.endpoint.bucketName)}</Bucket><Key>${escapeXml(
-        claims.fileName,
-      )}</Key></CompleteMultipartUploadResult>`,
+      s3Document('CompleteMultipartUploadResult', {
+        Location: objectUrl(s3.endpoint, claims.fileName).toString(),
+        Bucket: s3.endpoint.bucketName,
+        Key: claims.fileName,
+      }),
     );
   });
 }
@@ -232,15 +227,12 @@ async function s3Answer(run: () => Promise<Response>): Promise<Response> {
     if (!isRefusal(refusal)) throw error;
     const code =
       refusal.status === 403 ? 'AccessDenied' : refusal.status === 404 ? 'NoSuchUpload' : 'InvalidRequest';
-    return xml(
-      `<Error><Code>${code}</Code><Message>${escapeXml(refusal.message)}</Message></Error>`,
-      refusal.status,
-    );
+    return xml(s3ErrorDocument(code, refusal.message), refusal.status);
   }
 }
 
 function xml(body: string, status = 200): Response {
-  return new Response(`<?xml version="1.0" encoding="UTF-8"?>\n${body}`, {
+  return new Response(body, {
     status,
     headers: {
       'Content-Type': 'application/xml',

@@ -9,7 +9,7 @@ import { Limits } from '../../b2/wire.js';
 import { Refusal } from '../errors.js';
 import type { S3Fetch } from './mode.js';
 import { type S3Endpoint, type S3Request, signedRequest } from './signer.js';
-import { elements, escapeXml, s3ErrorCode } from './xml.js';
+import { completeRequest, listPartsPage, s3ErrorCode, uploadIdOf } from './xml.js';
 
 export interface S3Session {
   endpoint: S3Endpoint;
@@ -43,7 +43,7 @@ export async function createMultipartUpload(
   headers: Record<string, string>,
 ): Promise<string> {
   const body = await call(session, { method: 'POST', key, query: { uploads: '' }, headers });
-  const [uploadId] = elements(body, 'UploadId');
+  const uploadId = uploadIdOf(body);
   if (!uploadId) throw new S3CallError(200, 'no_upload_id');
   return uploadId;
 }
@@ -62,11 +62,9 @@ export async function listPartEtags(
       key,
       query: { uploadId, 'max-parts': '1000', 'part-number-marker': marker },
     });
-    const numbers = elements(body, 'PartNumber').map(Number);
-    const tags = elements(body, 'ETag');
-    numbers.forEach((partNumber, i) => etags.set(partNumber, tags[i] ?? ''));
-    const next = elements(body, 'NextPartNumberMarker')[0];
-    if (elements(body, 'IsTruncated')[0] !== 'true' || !next) break;
+    const { parts, next } = listPartsPage(body);
+    for (const part of parts) etags.set(part.partNumber, part.etag);
+    if (next === undefined) break;
     marker = next;
   }
   return etags;
@@ -78,9 +76,7 @@ export async function completeMultipartUpload(
   uploadId: string,
   parts: readonly { partNumber: number; etag: string }[],
 ): Promise<void> {
-  const xml = `<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${parts
-    .map((p) => `<Part><PartNumber>${p.partNumber}</PartNumber><ETag>${escapeXml(p.etag)}</ETag></Part>`)
-    .join('')}</CompleteMultipartUpload>`;
+  const xml = completeRequest(parts);
   const body = await call(session, {
     method: 'POST',
     key,
