@@ -11,6 +11,7 @@ import {
   deterministicSha1,
   expect,
   MiB,
+  bytesReceived,
   partBytesReceived,
   requests,
   storedSha1,
@@ -40,8 +41,13 @@ function untilPartsDone(page: Page, id: string, parts: number): Promise<unknown>
   ] as const);
 }
 
-test('a small file goes through the broker in one verified request', async ({ page, openStack, stack }) => {
+test('a small file goes straight to B2 by presigned PUT, no bytes through the broker, SHA-1 confirmed', async ({
+  page,
+  openStack,
+  stack,
+}) => {
   await openStack();
+  const brokerBytesBefore = stack.broker.bytesReceived();
   const size = 1_500_000; // below the broker's smallFileMaxSize (2 × the 1 MB minimum part)
   const id = await page.evaluate(
     (bytes) =>
@@ -53,8 +59,12 @@ test('a small file goes through the broker in one verified request', async ({ pa
   expect(result.state).toBe('done');
   expect(result.result?.contentSha1).toBe(deterministicSha1(1, size));
   expect(await storedSha1(stack, result.result!.fileId)).toBe(deterministicSha1(1, size));
-  expect(requests(stack, 'b2_upload_file')).toBe(1);
+  expect(requests(stack, 's3:PutObject')).toBe(1);
+  expect(bytesReceived(stack, 's3:PutObject')).toBe(size);
+  expect(requests(stack, 'b2_upload_file')).toBe(0);
   expect(requests(stack, 'b2_start_large_file')).toBe(0);
+  // The broker read two small JSON bodies (presign; confirm has none), never the file.
+  expect(stack.broker.bytesReceived() - brokerBytesBefore).toBeLessThan(2048);
 });
 
 test('a 300 MB file uploads in parallel parts and downloads back identical', async ({

@@ -21,6 +21,11 @@ export interface ServedBroker {
   /** e.g. http://127.0.0.1:41234 (add the broker's basePath for the SDK's `broker` option). */
   url: string;
   port: number;
+  /**
+   * Request-body bytes the broker has read since it started: a presigned small file costs it a
+   * few hundred bytes of JSON, a proxied one its whole size (the demo and benchmarks show this).
+   */
+  bytesReceived(): number;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
 }
@@ -32,8 +37,31 @@ export function toNodeListener(broker: Broker): (req: IncomingMessage, res: Serv
 
 export async function serveBroker(broker: Broker, options: ServeBrokerOptions = {}): Promise<ServedBroker> {
   if (options.waitForReady ?? true) await broker.ready();
+  let bytesReceived = 0;
+  const counted = Object.assign(
+    (request: Request) =>
+      broker(
+        request.body
+          ? new Request(request.url, {
+              method: request.method,
+              headers: request.headers,
+              signal: request.signal,
+              body: request.body.pipeThrough(
+                new TransformStream<Uint8Array, Uint8Array>({
+                  transform(chunk, controller) {
+                    bytesReceived += chunk.byteLength;
+                    controller.enqueue(chunk);
+                  },
+                }),
+              ),
+              duplex: 'half',
+            } as RequestInit)
+          : request,
+      ),
+    { ready: broker.ready },
+  );
   // No request timeout: a small file arriving over a slow link must not be cut by Node's default.
-  const listener = toNodeListener(broker);
+  const listener = toNodeListener(counted);
   const server = createServer({ requestTimeout: 0 }, (req, res) => void listener(req, res));
   const hostname = options.hostname ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -44,6 +72,7 @@ export async function serveBroker(broker: Broker, options: ServeBrokerOptions = 
   return {
     url: `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`,
     port,
+    bytesReceived: () => bytesReceived,
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
