@@ -112,6 +112,9 @@ export interface BrokerOptions {
   /**
    * Called once per file B2 stored (small or large; a repeated finish doesn't call it again), after
    * B2 confirmed it and before the browser hears "done": record the upload in your database here.
+   * A presigned small file reports at each successful confirm, and a stateless broker can't tell a
+   * client's repeated confirm from the first: key your record by `file.fileId`. Uppy's presigned
+   * PUTs never come back to the broker, so only its multipart uploads report.
    * A throw goes to onError; the upload still succeeds. Default: none.
    */
   onUploadComplete?: (event: UploadComplete) => void | Promise<void>;

@@ -12,6 +12,7 @@ import {
   call,
   download,
   leakedSecrets,
+  MIN_PART,
   type RunningBroker,
   sha1,
   startBroker,
@@ -291,6 +292,56 @@ describe('without S3: proxied, and GET /config says why', () => {
       } finally {
         await b.close();
       }
+    }
+  });
+});
+
+describe('onUploadComplete on the S3 paths', () => {
+  it('reports a confirmed presigned file and a finished S3 large file, for their user', async () => {
+    const events: { user: string; fileName: string; size: number }[] = [];
+    const b = await startS3Broker(world, {
+      onUploadComplete: ({ principal, file }) => {
+        events.push({ user: principal.id, fileName: file.fileName, size: file.size });
+      },
+    });
+    try {
+      const data = bytes(700, 31);
+      const p = await call(b.url, '/files/presign', {
+        method: 'POST',
+        headers: as('bob'),
+        json: { name: 'a.png', size: 700, contentType: 'image/png', sha1: sha1(data), md5: md5(data) },
+      });
+      await sendPresigned(p.body.put.url, { headers: p.body.put.headers, body: data });
+      const done = await call(b.url, `/files/${p.body.uploadId}/confirm`, {
+        method: 'POST',
+        headers: { ...as('bob'), 'X-B2up-Upload-Token': p.body.token },
+      });
+      expect(done.status).toBe(200);
+      expect(events).toEqual([{ user: 'bob', fileName: p.body.fileName, size: 700 }]);
+
+      const large = bytes(2 * MIN_PART, 32);
+      const s = await call(b.url, '/uploads', {
+        method: 'POST',
+        headers: as('bob'),
+        json: { name: 'l.bin', size: large.byteLength, partSize: MIN_PART, transport: 's3' },
+      });
+      const urls = await call(b.url, `/uploads/${encodeURIComponent(s.body.uploadId)}/s3-part-urls`, {
+        method: 'POST',
+        headers: { ...as('bob'), 'X-B2up-Upload-Token': s.body.token },
+        json: { partNumbers: [1, 2] },
+      });
+      const parts = [large.slice(0, MIN_PART), large.slice(MIN_PART)];
+      for (const [i, part] of parts.entries()) await sendPresigned(urls.body.parts[i].url, { body: part });
+      const finished = await call(b.url, `/uploads/${encodeURIComponent(s.body.uploadId)}/finish`, {
+        method: 'POST',
+        headers: { ...as('bob'), 'X-B2up-Upload-Token': s.body.token },
+        json: { partSha1Array: parts.map((part) => sha1(part)) },
+      });
+      expect(finished.status).toBe(200);
+      expect(events[1]).toEqual({ user: 'bob', fileName: s.body.fileName, size: large.byteLength });
+      expect(events).toHaveLength(2);
+    } finally {
+      await b.close();
     }
   });
 });

@@ -8,6 +8,7 @@
 import { isB2Error } from '../../b2/errors.js';
 import type { DownloadedFile } from '../../b2/download.js';
 import { refusalFromB2 } from '../b2-errors.js';
+import { reportCompletion } from '../completion.js';
 import { authenticate, type BrokerContext, s3Of } from '../context.js';
 import { badRequest, Refusal } from '../errors.js';
 import { json, readJson } from '../http.js';
@@ -100,6 +101,12 @@ export async function confirmSmallFile(
         throw refusalFromB2(error, 'upload');
       });
     throw check.refusal;
+  }
+  if (context.options.onUploadComplete) {
+    const file = await context.client.getFileInfo({ fileId: stored.fileId }).catch((error: unknown) => {
+      throw refusalFromB2(error, 'upload');
+    });
+    await reportCompletion(context, claims.principal, file, request);
   }
   return json({
     fileId: stored.fileId,

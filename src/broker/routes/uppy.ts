@@ -11,6 +11,7 @@
  *   parts B2 holds against the declared size and the limits, then completes.
  * - UploadPart, ListParts and AbortMultipartUpload get presigned URLs for that one upload.
  */
+import { reportCompletion } from '../completion.js';
 import { authenticate, type BrokerContext, s3Of } from '../context.js';
 import { badRequest, Refusal } from '../errors.js';
 import { isRefusal, json, readBytes, readJson } from '../http.js';
@@ -163,6 +164,10 @@ export async function completeForUppy(context: BrokerContext, request: Request):
       throw new Refusal(409, 'size_mismatch', `The parts hold ${total} bytes; ${claims.size} were declared.`);
     }
     await completeMultipartUpload(s3, claims.fileName, claims.uploadId, parts);
+    if (context.options.onUploadComplete) {
+      const file = await context.client.getFileInfo({ fileId: fileIdOf(claims.uploadId) });
+      await reportCompletion(context, { id: claims.principalId }, file, request);
+    }
     return xml(
       s3Document('CompleteMultipartUploadResult', {
         Location: objectUrl(s3.endpoint, claims.fileName).toString(),
