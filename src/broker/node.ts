@@ -58,7 +58,7 @@ export async function serveBroker(broker: Broker, options: ServeBrokerOptions = 
             } as RequestInit)
           : request,
       ),
-    { ready: broker.ready },
+    { ready: broker.ready, downloadUrl: broker.downloadUrl },
   );
   // No request timeout: a small file arriving over a slow link must not be cut by Node's default.
   const listener = toNodeListener(counted);
