@@ -63,8 +63,11 @@ test('a small file goes straight to B2 by presigned PUT, no bytes through the br
   expect(bytesReceived(stack, 's3:PutObject')).toBe(size);
   expect(requests(stack, 'b2_upload_file')).toBe(0);
   expect(requests(stack, 'b2_start_large_file')).toBe(0);
-  // The broker read two small JSON bodies (presign; confirm has none), never the file.
-  expect(stack.broker.bytesReceived() - brokerBytesBefore).toBeLessThan(2048);
+  // The broker's server received a few small requests (config, presign, confirm, their
+  // preflights), never the file.
+  const brokerBytes = stack.broker.bytesReceived() - brokerBytesBefore;
+  console.log(`broker received ${brokerBytes} bytes for a ${size}-byte file`);
+  expect(brokerBytes).toBeLessThan(size / 100);
 });
 
 test('a 300 MB file uploads in parallel parts and downloads back identical', async ({

@@ -1,7 +1,7 @@
 // A broker in a process of its own (the tsc-built package, as an app would run it), so its CPU time
 // is its own: process.cpuUsage() here counts signing, confirming or proxying, never the emulator's
 // work or the client's. Prints its URL as one JSON line; each line on stdin ("stats") is answered
-// with one JSON line: CPU microseconds so far and request-body bytes the broker has read.
+// with one JSON line: CPU microseconds so far and the bytes the broker's server has received.
 import { createInterface } from 'node:readline';
 import { createBroker } from '../../dist/src/broker/index.js';
 import { serveBroker } from '../../dist/src/broker/node.js';

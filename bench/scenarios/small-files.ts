@@ -4,8 +4,8 @@
  *   - proxied: POST /files, the broker receives the bytes and uploads them to B2 itself;
  *   - presigned: POST /files/presign, a PUT straight to B2's S3 API, POST /files/{id}/confirm.
  * Measured in the broker's own process (bench/node/broker-child.mjs): CPU time per file (signing +
- * confirming vs receiving + re-sending + hashing nothing, B2 checks the SHA-1) and request-body
- * bytes the broker read per file.
+ * confirming vs receiving and re-sending the file; B2 checks the SHA-1 either way) and the bytes
+ * the broker's server received per file (request lines, headers, bodies).
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -140,7 +140,7 @@ export async function smallFilesScenario(context: BenchContext): Promise<Figure[
     const cpu = (way: keyof typeof runs) => median(runs[way].map((r) => r.cpuMicros)) / 1000;
     const bytes = (way: keyof typeof runs) => median(runs[way].map((r) => r.bytes));
     context.log(
-      `  broker per 1 MiB file: proxied ${cpu('proxied').toFixed(2)} ms CPU, ${bytes('proxied').toFixed(0)} B read; presigned ${cpu('presigned').toFixed(2)} ms CPU, ${bytes('presigned').toFixed(0)} B read`,
+      `  broker per 1 MiB file: proxied ${cpu('proxied').toFixed(2)} ms CPU, ${bytes('proxied').toFixed(0)} B received; presigned ${cpu('presigned').toFixed(2)} ms CPU, ${bytes('presigned').toFixed(0)} B received`,
     );
     return [
       {
@@ -155,7 +155,7 @@ export async function smallFilesScenario(context: BenchContext): Promise<Figure[
       {
         id: 'small.broker_bytes_presigned_vs_proxied',
         group: GROUP,
-        label: 'request-body bytes the broker reads per 1 MiB file, presigned',
+        label: 'bytes the broker receives per 1 MiB file, presigned (requests, headers, bodies)',
         value: bytes('presigned'),
         unit: 'B',
         reference: { label: 'proxied through POST /files', value: bytes('proxied') },

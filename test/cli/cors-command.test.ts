@@ -130,7 +130,9 @@ describe('b2up cors (real emulator)', () => {
   });
 
   it('a rule without the S3 operations (--native-only) passes the part preflight and fails the S3 one', async () => {
-    expect((await cors(['--origin', APP, '--native-only', '--apply', ...withKey(bucketAdminKey)])).code).toBe(0);
+    expect((await cors(['--origin', APP, '--native-only', '--apply', ...withKey(bucketAdminKey)])).code).toBe(
+      0,
+    );
     const rule = (await bucketRules()).find((r) => r.corsRuleName === B2UP_CORS_RULE_NAME);
     expect(rule?.allowedOperations).toEqual(['b2_upload_part']);
     const checked = await cors(['--origin', APP, '--check', ...withKey(filesKey)]);
@@ -139,7 +141,9 @@ describe('b2up cors (real emulator)', () => {
     expect(checked.text).toMatch(new RegExp(`denied +${APP} \\(S3 PUT: `));
     expect((await cors(['--origin', APP, '--native-only', '--check', ...withKey(filesKey)])).code).toBe(0);
     expect((await cors(['--origin', APP, '--apply', ...withKey(bucketAdminKey)])).code).toBe(0);
-    expect((await bucketRules()).find((r) => r.corsRuleName === B2UP_CORS_RULE_NAME)?.exposeHeaders).toContain('etag');
+    expect(
+      (await bucketRules()).find((r) => r.corsRuleName === B2UP_CORS_RULE_NAME)?.exposeHeaders,
+    ).toContain('etag');
   });
 
   it('--apply with a key lacking writeBuckets fails with exit 1 and says what is missing', async () => {
