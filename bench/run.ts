@@ -21,6 +21,7 @@ import { nodePeersScenario } from './scenarios/node-peers.js';
 import { resumeScenario } from './scenarios/resume.js';
 import { resumeRecordScenario } from './scenarios/resume-record.js';
 import { serverScenario } from './scenarios/server.js';
+import { smallFilesScenario } from './scenarios/small-files.js';
 import { throughputScenario } from './scenarios/throughput.js';
 import { tusScenario } from './scenarios/tus.js';
 import { uiProgressScenario } from './scenarios/ui-progress.js';
@@ -35,6 +36,7 @@ const scenarios: Record<string, Scenario> = {
   tus: tusScenario,
   ui: uiProgressScenario,
   server: serverScenario,
+  small: smallFilesScenario,
 };
 
 function parseArgs(argv: string[]) {

@@ -107,9 +107,14 @@ export function partBytesReceived(stack: DevStack): number {
 
 export function requests(
   stack: DevStack,
-  endpoint: 'b2_start_large_file' | 'b2_upload_file' | 'b2_upload_part',
+  endpoint: 'b2_start_large_file' | 'b2_upload_file' | 'b2_upload_part' | 's3:PutObject',
 ): number {
   return stack.emulator.counters.snapshot().endpoints[endpoint]?.requests ?? 0;
+}
+
+/** Request-body bytes the emulator received on one endpoint since the test began. */
+export function bytesReceived(stack: DevStack, endpoint: 'b2_upload_file' | 's3:PutObject'): number {
+  return stack.emulator.counters.snapshot().endpoints[endpoint]?.bytesReceived ?? 0;
 }
 
 export async function unfinishedLargeFiles(stack: DevStack): Promise<string[]> {

@@ -11,6 +11,7 @@ import {
   deterministicSha1,
   expect,
   MiB,
+  bytesReceived,
   partBytesReceived,
   requests,
   storedSha1,
@@ -40,8 +41,13 @@ function untilPartsDone(page: Page, id: string, parts: number): Promise<unknown>
   ] as const);
 }
 
-test('a small file goes through the broker in one verified request', async ({ page, openStack, stack }) => {
+test('a small file goes straight to B2 by presigned PUT, no bytes through the broker, SHA-1 confirmed', async ({
+  page,
+  openStack,
+  stack,
+}) => {
   await openStack();
+  const brokerBytesBefore = stack.broker.bytesReceived();
   const size = 1_500_000; // below the broker's smallFileMaxSize (2 × the 1 MB minimum part)
   const id = await page.evaluate(
     (bytes) =>
@@ -53,8 +59,15 @@ test('a small file goes through the broker in one verified request', async ({ pa
   expect(result.state).toBe('done');
   expect(result.result?.contentSha1).toBe(deterministicSha1(1, size));
   expect(await storedSha1(stack, result.result!.fileId)).toBe(deterministicSha1(1, size));
-  expect(requests(stack, 'b2_upload_file')).toBe(1);
+  expect(requests(stack, 's3:PutObject')).toBe(1);
+  expect(bytesReceived(stack, 's3:PutObject')).toBe(size);
+  expect(requests(stack, 'b2_upload_file')).toBe(0);
   expect(requests(stack, 'b2_start_large_file')).toBe(0);
+  // The broker's server received a few small requests (config, presign, confirm, their
+  // preflights), never the file.
+  const brokerBytes = stack.broker.bytesReceived() - brokerBytesBefore;
+  console.log(`broker received ${brokerBytes} bytes for a ${size}-byte file`);
+  expect(brokerBytes).toBeLessThan(size / 100);
 });
 
 test('a 300 MB file uploads in parallel parts and downloads back identical', async ({

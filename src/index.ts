@@ -50,3 +50,10 @@ export {
   type UploaderOptions,
   type UploaderRetryOptions,
 } from './upload/uploader.js';
+export {
+  type UppyFileFacts,
+  type UppyPresignableRequest,
+  type UppyPresignedResponse,
+  type UppySignRequestOptions,
+  uppySignRequest,
+} from './upload/uppy-sign.js';

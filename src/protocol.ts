@@ -13,6 +13,7 @@ export const BROKER_ERROR_CODES = [
   'origin_not_allowed',
   'not_found',
   'size_mismatch',
+  'content_mismatch',
   'too_large',
   'type_not_allowed',
   'rate_limited',

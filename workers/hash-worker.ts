@@ -5,7 +5,7 @@
  * hash-wasm) are resolved by the consumer's bundler, which bundles this file as a worker entry.
  */
 import { expose } from 'comlink';
-import { createSHA1, type IHasher } from 'hash-wasm';
+import { createMD5, createSHA1, type IHasher } from 'hash-wasm';
 import {
   type ReadBuffer,
   type SequentialReader,
@@ -14,6 +14,7 @@ import {
   sha1OfRange,
   sha1OfStream,
   sha1WithWebCrypto,
+  withMd5,
 } from '../src/upload/hasher-core.js';
 
 /** What the worker exposes over comlink. Every method resolves; failures come back as data. */
@@ -37,6 +38,11 @@ export interface HashWorkerApi {
     end: number,
     chunkSize: number,
   ): Promise<Sha1Result>;
+  /**
+   * SHA-1 and MD5 of `blob` in one read, with hash-wasm (a small file sent by presigned S3 PUT:
+   * B2 checks Content-MD5, the broker checks the SHA-1).
+   */
+  sha1AndMd5(jobId: number, blob: Blob, chunkSize: number): Promise<Sha1Result>;
   /** Stop job `jobId` at its next chunk boundary; it then resolves `{ok:false, code:'aborted'}`. */
   abort(jobId: number): void;
 }
@@ -45,6 +51,7 @@ function createHashWorker(): HashWorkerApi {
   // One WASM instance per worker, started on the first job and re-initialised between jobs:
   // instantiating hash-wasm per job would cost a WASM instantiate for every part.
   let hasher: Promise<IHasher> | undefined;
+  let md5Hasher: Promise<IHasher> | undefined;
   const abortedJobs = new Set<number>();
   const liveJobs = new Set<number>();
   let previous: Promise<unknown> = Promise.resolve();
@@ -61,6 +68,31 @@ function createHashWorker(): HashWorkerApi {
     } catch (error) {
       hasher = undefined;
       return { ok: false, code: 'wasm_failed', message: `hash-wasm could not start: ${String(error)}` };
+    }
+  }
+
+  async function runBoth(jobId: number, blob: Blob, chunkSize: number): Promise<Sha1Result> {
+    try {
+      const isAborted = () => abortedJobs.has(jobId);
+      if (isAborted()) return { ok: false, code: 'aborted', message: 'Hashing was aborted' };
+      const instance = await wasm();
+      if (!('init' in instance)) return instance;
+      let md5: IHasher;
+      try {
+        md5Hasher ??= createMD5();
+        md5 = await md5Hasher;
+      } catch (error) {
+        md5Hasher = undefined;
+        return { ok: false, code: 'wasm_failed', message: `hash-wasm could not start: ${String(error)}` };
+      }
+      const both = withMd5(instance, md5);
+      const result =
+        (await sha1OfStream(both, blob, chunkSize, isAborted, chunkScratch)) ??
+        (await sha1OfBlob(both, blob, chunkSize, isAborted));
+      return result.ok ? { ...result, md5: both.md5() } : result;
+    } finally {
+      liveJobs.delete(jobId);
+      abortedJobs.delete(jobId);
     }
   }
 
@@ -134,6 +166,12 @@ function createHashWorker(): HashWorkerApi {
     sha1Range(jobId, file, fileKey, start, end, chunkSize) {
       liveJobs.add(jobId);
       const result = previous.then(() => runRange(jobId, file, fileKey, start, end, chunkSize));
+      previous = result.catch(() => undefined);
+      return result;
+    },
+    sha1AndMd5(jobId, blob, chunkSize) {
+      liveJobs.add(jobId);
+      const result = previous.then(() => runBoth(jobId, blob, chunkSize));
       previous = result.catch(() => undefined);
       return result;
     },

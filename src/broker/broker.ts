@@ -17,6 +17,7 @@ import {
 } from './options.js';
 import { checkKey, createReadiness } from './readiness.js';
 import { route, routePath } from './router.js';
+import { decideS3Mode } from './s3/mode.js';
 import { createTokenSigner } from './token.js';
 
 /** The broker: call it with a Request; `ready()` says whether it can serve. */
@@ -41,17 +42,29 @@ export function createBroker(userOptions: BrokerOptions): Broker {
   const client = b2Client(b2);
   const tokens = createTokenSigner(options.secret);
   const bodies = createBodyGate(options.bodiesPerUser);
-  const ready = createReadiness(() =>
-    checkKey(client, {
+  const ready = createReadiness(async () => {
+    const target = await checkKey(client, {
       bucket: b2.bucket,
       defaultPrefix: options.name ? null : options.prefix,
       unsafeAllowUnrestrictedKey: options.unsafeAllowUnrestrictedKey,
-    }),
-  );
+    });
+    const key = 'client' in b2 && b2.client ? undefined : b2;
+    const s3 = await decideS3Mode({
+      key,
+      region: key?.s3Region,
+      s3ApiUrl: target.s3ApiUrl,
+      bucketName: target.bucketName,
+      capabilities: target.capabilities,
+      probeKey: `${target.namePrefix ?? options.prefix}b2up-s3-probe`,
+      fetch: key?.fetch ?? ((request) => fetch(request)),
+      now: options.now(),
+    });
+    return { target, s3 };
+  });
 
   const context = async (): Promise<BrokerContext> => {
     try {
-      return { options, client, tokens, bodies, target: await ready() };
+      return { options, client, tokens, bodies, ...(await ready()) };
     } catch (error) {
       const reason = error instanceof BrokerConfigError ? error.message : 'The broker could not start.';
       throw new Refusal(503, 'unavailable', `The broker is not ready: ${reason}`, { retryAfterSeconds: 30 });
@@ -97,7 +110,7 @@ export function createBroker(userOptions: BrokerOptions): Broker {
       await ready();
     },
     downloadUrl: async (fileName: string, downloadOptions: DownloadUrlOptions = {}) =>
-      mintDownloadUrl(client, await ready(), b2.bucket, fileName, downloadOptions, options.now),
+      mintDownloadUrl(client, (await ready()).target, b2.bucket, fileName, downloadOptions, options.now),
   });
 }
 

@@ -10,6 +10,8 @@ import { checkFinalName, defaultFileName } from './names.js';
 import type { Principal, ResolvedBrokerOptions } from './options.js';
 import type { UploadTarget } from './readiness.js';
 import type { RateDecision, RateLimiter } from './rate-limit.js';
+import type { S3Mode } from './s3/mode.js';
+import type { S3Session } from './s3/multipart.js';
 import type { TokenSigner, UploadClaims } from './token.js';
 
 /** Retry-After of a 503 when the rate limiter can't be reached (a shared store reconnecting). */
@@ -22,6 +24,22 @@ export interface BrokerContext {
   client: B2Client;
   tokens: TokenSigner;
   target: UploadTarget;
+  /** Whether presigned S3 URLs can be handed out, decided once at start-up. */
+  s3: S3Mode;
+}
+
+/** The S3 endpoint, or the refusal for a call that needs one on a broker without S3. */
+export function s3Of(context: BrokerContext): S3Session {
+  if (context.s3.kind === 's3') {
+    return { endpoint: context.s3.endpoint, fetch: context.s3.fetch, now: context.options.now };
+  }
+  throw new Refusal(404, 'not_found', `This broker cannot use B2's S3 API: ${context.s3.reason}.`);
+}
+
+/** How small files travel, as GET /config reports it: 's3' falls back to 'proxy' without S3. */
+export function smallFileMode(context: BrokerContext): 's3' | 'proxy' | 'direct' {
+  const wanted = context.options.smallFiles;
+  return wanted === 's3' && context.s3.kind !== 's3' ? 'proxy' : wanted;
 }
 
 /** Files below this go through POST /files. */

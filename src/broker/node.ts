@@ -4,7 +4,7 @@
  * isomorphic entry.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { Broker } from './broker.js';
 
@@ -41,6 +41,12 @@ export interface ServedBroker {
   /** e.g. http://127.0.0.1:41234 (add the broker's basePath for the SDK's `broker` option). */
   url: string;
   port: number;
+  /**
+   * Bytes the broker's server has received since it started (request lines, headers and bodies):
+   * a presigned small file costs it under a kilobyte, a proxied one its whole size too (the tests
+   * and benchmarks show this).
+   */
+  bytesReceived(): number;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
 }
@@ -97,6 +103,16 @@ export async function serveBroker(broker: Broker, options: ServeBrokerOptions = 
     hostGuard(options.hostnames, toNodeListener(broker)),
   );
   server.setTimeout(options.idleTimeoutMs ?? DEFAULT_TIMEOUTS.idleMs, (socket) => socket.destroy());
+  // Bytes off the sockets (request lines, headers, bodies): what reached the broker's server.
+  let closedBytes = 0;
+  const open = new Set<Socket>();
+  server.on('connection', (socket) => {
+    open.add(socket);
+    socket.once('close', () => {
+      open.delete(socket);
+      closedBytes += socket.bytesRead;
+    });
+  });
   const hostname = options.hostname ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -106,6 +122,7 @@ export async function serveBroker(broker: Broker, options: ServeBrokerOptions = 
   return {
     url: `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${port}`,
     port,
+    bytesReceived: () => [...open].reduce((sum, socket) => sum + socket.bytesRead, closedBytes),
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();

@@ -7,6 +7,7 @@ import { createTypePolicy, isTypePattern } from './content-types.js';
 import { normaliseOrigins } from './cors.js';
 import { normalisePrefix } from './names.js';
 import { memoryRateStore, type RateLimiter, type RateStore } from './rate-limit.js';
+import { MAX_PRESIGN_SECONDS } from './s3/signer.js';
 
 /** The user an upload belongs to, as the app's `authorize` hook names them. */
 export interface Principal {
@@ -28,6 +29,11 @@ export interface BrokerB2Key {
   fetch?: FetchFunction;
   /** Retry tuning of B2 calls. Default: the B2 client's (5 attempts, backoff from 1 s). */
   retry?: RetryOptions;
+  /**
+   * The region S3 requests are signed for. Default: read from B2's S3 host
+   * (`s3.<region>.backblazeb2.com`); set it when the endpoint's name has none (the emulator).
+   */
+  s3Region?: string;
   client?: never;
 }
 
@@ -109,16 +115,24 @@ export interface BrokerOptions {
   /** Path the broker is mounted at, e.g. '/b2up'. Default '' (routes at the root). */
   basePath?: string;
   /**
-   * How small files reach B2. Default 'proxy': through the broker, which uploads them with its own
-   * token. 'direct' also answers POST /files/target with a b2_get_upload_url target —
-   * RISK: that token can write ANY name in the bucket for 24 h; only for trusted users.
+   * How small files reach B2. Default 's3': straight from the browser with a presigned S3 PUT bound
+   * to one name, size, type and MD5, then confirmed by the broker; where S3 can't be used (see
+   * GET /config's `smallFilesReason`) it falls back to 'proxy'. 'proxy': through the broker, which
+   * uploads them with its own token. 'direct' also answers POST /files/target with a
+   * b2_get_upload_url target — RISK: that token can write ANY name in the bucket for 24 h; only
+   * for trusted users.
    */
-  smallFiles?: 'proxy' | 'direct';
+  smallFiles?: 's3' | 'proxy' | 'direct';
+  /** Lifetime of presigned S3 URLs in seconds (small-file PUTs, part uploads). Default 900. */
+  presignedUrlTtlSeconds?: number;
   /** The broker's clock in ms since the epoch (token expiry, rate limits). Default Date.now. */
   now?: () => number;
   /**
    * Called once per file B2 stored (small or large; a repeated finish doesn't call it again), after
    * B2 confirmed it and before the browser hears "done": record the upload in your database here.
+   * A presigned small file reports at each successful confirm, and a stateless broker can't tell a
+   * client's repeated confirm from the first: key your record by `file.fileId`. Uppy's presigned
+   * PUTs never come back to the broker, so only its multipart uploads report.
    * A throw goes to onError; the upload still succeeds. Default: none.
    */
   onUploadComplete?: (event: UploadComplete) => void | Promise<void>;
@@ -152,7 +166,8 @@ export interface ResolvedBrokerOptions {
   tokenTtlMs: number;
   corsOrigins: ReadonlySet<string>;
   basePath: string;
-  smallFiles: 'proxy' | 'direct';
+  smallFiles: 's3' | 'proxy' | 'direct';
+  presignedUrlTtlSeconds: number;
   now: () => number;
   onError: (error: unknown, request: Request) => void;
   onUploadComplete: BrokerOptions['onUploadComplete'];
@@ -184,6 +199,14 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
   if (smallFileMaxSize !== undefined && !(Number.isSafeInteger(smallFileMaxSize) && smallFileMaxSize >= 1)) {
     throw new TypeError('limits.smallFileMaxSize must be a positive integer');
   }
+  const presignedUrlTtlSeconds = options.presignedUrlTtlSeconds ?? 900;
+  if (!(
+    Number.isInteger(presignedUrlTtlSeconds) &&
+    presignedUrlTtlSeconds >= 1 &&
+    presignedUrlTtlSeconds <= MAX_PRESIGN_SECONDS
+  )) {
+    throw new TypeError(`presignedUrlTtlSeconds must be a whole number in 1..${MAX_PRESIGN_SECONDS}`);
+  }
   const tokenTtlSeconds = options.tokenTtlSeconds ?? 86_400;
   if (!(Number.isFinite(tokenTtlSeconds) && tokenTtlSeconds > 0)) {
     throw new TypeError('tokenTtlSeconds must be a positive number');
@@ -207,7 +230,8 @@ export function resolveBrokerOptions(options: BrokerOptions): ResolvedBrokerOpti
     tokenTtlMs: Math.round(tokenTtlSeconds * 1000),
     corsOrigins: normaliseOrigins(options.cors?.origins ?? []),
     basePath: normaliseBasePath(options.basePath ?? ''),
-    smallFiles: options.smallFiles ?? 'proxy',
+    smallFiles: options.smallFiles ?? 's3',
+    presignedUrlTtlSeconds,
     now: options.now ?? Date.now,
     onError: options.onError ?? ((error) => console.error('b2up broker:', error)),
     onUploadComplete: options.onUploadComplete,

@@ -12,6 +12,11 @@ import { BrokerConfigError } from './errors.js';
 /** The bucket the broker writes to, as the key allows it. */
 export interface UploadTarget {
   bucketId: string;
+  /** null when only the id is known (a restricted key whose bucket B2 names no more). */
+  bucketName: string | null;
+  /** B2's S3 endpoint for the account, from authorize. */
+  s3ApiUrl: string;
+  capabilities: readonly Capability[];
   /** The key's namePrefix: every final name must start with it. */
   namePrefix: string | null;
   /** B2's absoluteMinimumPartSize and recommendedPartSize, from authorize. */
@@ -36,7 +41,7 @@ const REQUIRED: readonly Capability[] = ['writeFiles', 'readFiles'];
 export async function checkKey(client: B2Client, policy: KeyPolicy): Promise<UploadTarget> {
   const authorization = await authorizeOrExplain(client);
   const { capabilities, namePrefix } = authorization.allowed;
-  const bucketId = policy.unsafeAllowUnrestrictedKey
+  const bucket = policy.unsafeAllowUnrestrictedKey
     ? await findBucket(client, authorization, policy.bucket)
     : restrictedBucket(authorization, policy.bucket);
   const missing = REQUIRED.filter((c) => !capabilities.includes(c));
@@ -53,7 +58,10 @@ export async function checkKey(client: B2Client, policy: KeyPolicy): Promise<Upl
     );
   }
   return {
-    bucketId,
+    bucketId: bucket.id,
+    bucketName: bucket.name,
+    s3ApiUrl: authorization.s3ApiUrl,
+    capabilities,
     namePrefix,
     minPartSize: authorization.absoluteMinimumPartSize,
     recommendedPartSize: authorization.recommendedPartSize,
@@ -61,7 +69,7 @@ export async function checkKey(client: B2Client, policy: KeyPolicy): Promise<Upl
 }
 
 /** The one bucket a safe key is restricted to, or why the key is not safe to hold. */
-function restrictedBucket(authorization: Authorization, bucket: string): string {
+function restrictedBucket(authorization: Authorization, bucket: string): Bucket {
   const { capabilities, buckets } = authorization.allowed;
   if (capabilities.includes('writeKeys')) {
     throw new BrokerConfigError(
@@ -83,8 +91,10 @@ function restrictedBucket(authorization: Authorization, bucket: string): string 
       `The B2 key is restricted to ${buckets.length === 1 ? 'bucket' : 'buckets'} ${names || '(none)'}, not to exactly '${bucket}'.`,
     );
   }
-  return only.id;
+  return only;
 }
+
+type Bucket = { id: string; name: string | null };
 
 async function authorizeOrExplain(client: B2Client): Promise<Authorization> {
   try {
@@ -104,13 +114,13 @@ async function authorizeOrExplain(client: B2Client): Promise<Authorization> {
 }
 
 /** Only with an unrestricted (dev) key: look the bucket up by name or id. */
-async function findBucket(client: B2Client, authorization: Authorization, bucket: string): Promise<string> {
+async function findBucket(client: B2Client, authorization: Authorization, bucket: string): Promise<Bucket> {
   const restricted = authorization.allowed.buckets?.find((b) => b.id === bucket || b.name === bucket);
-  if (restricted) return restricted.id;
+  if (restricted) return restricted;
   try {
     const { buckets } = await client.listBuckets({});
     const found = buckets.find((b) => b.bucketId === bucket || b.bucketName === bucket);
-    if (found) return found.bucketId;
+    if (found) return { id: found.bucketId, name: found.bucketName };
   } catch (error) {
     throw new BrokerConfigError('b2_unreachable', 'B2 could not be reached to find the bucket.', {
       cause: error,
@@ -120,8 +130,8 @@ async function findBucket(client: B2Client, authorization: Authorization, bucket
 }
 
 /** Runs `check` at most once at a time; keeps its success and its permanent failures. */
-export function createReadiness(check: () => Promise<UploadTarget>): () => Promise<UploadTarget> {
-  let settled: Promise<UploadTarget> | undefined;
+export function createReadiness<T>(check: () => Promise<T>): () => Promise<T> {
+  let settled: Promise<T> | undefined;
   return () => {
     settled ??= check().catch((error: unknown) => {
       const permanent = !(error instanceof BrokerConfigError && error.code === 'b2_unreachable');

@@ -2,9 +2,11 @@
 import type { BrokerContext } from './context.js';
 import { badRequest, Refusal } from './errors.js';
 import { config, whoami } from './routes/config.js';
+import { confirmSmallFile, presignSmallFile } from './routes/s3-files.js';
 import { smallFileTarget, uploadSmallFile } from './routes/small-files.js';
 import { startUpload } from './routes/start.js';
-import { cancel, finish, listParts, partUrls } from './routes/uploads.js';
+import { completeForUppy, createForUppy, signForUppy } from './routes/uppy.js';
+import { cancel, finish, listParts, partUrls, s3PartUrls } from './routes/uploads.js';
 
 type Handler = (context: BrokerContext, request: Request, uploadId: string) => Response | Promise<Response>;
 
@@ -19,11 +21,17 @@ const ROUTES: readonly Route[] = [
   { method: 'GET', path: /^\/whoami$/, handler: whoami },
   { method: 'POST', path: /^\/files$/, handler: uploadSmallFile },
   { method: 'POST', path: /^\/files\/target$/, handler: smallFileTarget },
+  { method: 'POST', path: /^\/files\/presign$/, handler: presignSmallFile },
+  { method: 'POST', path: /^\/files\/([^/]+)\/confirm$/, handler: confirmSmallFile },
   { method: 'POST', path: /^\/uploads$/, handler: startUpload },
   { method: 'POST', path: /^\/uploads\/([^/]+)\/part-urls$/, handler: partUrls },
+  { method: 'POST', path: /^\/uploads\/([^/]+)\/s3-part-urls$/, handler: s3PartUrls },
   { method: 'GET', path: /^\/uploads\/([^/]+)\/parts$/, handler: listParts },
   { method: 'POST', path: /^\/uploads\/([^/]+)\/finish$/, handler: finish },
   { method: 'DELETE', path: /^\/uploads\/([^/]+)$/, handler: cancel },
+  { method: 'POST', path: /^\/uppy\/sign$/, handler: signForUppy },
+  { method: 'POST', path: /^\/uppy\/multipart$/, handler: createForUppy },
+  { method: 'POST', path: /^\/uppy\/complete$/, handler: completeForUppy },
 ];
 
 /** A route's handler bound to its path parameter, or the refusal for a path or method not served. */

@@ -16,6 +16,19 @@ export interface UploadClaims {
   size: number;
   /** ms since the epoch, by the broker's clock. */
   expiresAt: number;
+  /**
+   * A presigned small file only: what the client declared, which the confirm step compares with
+   * what B2 stored (SHA-1 and MD5 as lower-case hex, the stored content type).
+   */
+  expected?: ExpectedContent;
+  /** A large file whose parts go through presigned S3 UploadPart URLs: the part size agreed at start. */
+  s3PartSize?: number;
+}
+
+export interface ExpectedContent {
+  sha1: string;
+  md5: string;
+  contentType: string;
 }
 
 export type TokenCheck =
@@ -55,6 +68,10 @@ export function createTokenSigner(secret: Uint8Array): TokenSigner {
             n: claims.fileName,
             s: claims.size,
             e: claims.expiresAt,
+            ...(claims.expected
+              ? { x: [claims.expected.sha1, claims.expected.md5, claims.expected.contentType] }
+              : {}),
+            ...(claims.s3PartSize === undefined ? {} : { ps: claims.s3PartSize }),
           }),
         ),
       );
@@ -86,10 +103,24 @@ export function createTokenSigner(secret: Uint8Array): TokenSigner {
 function parseClaims(payload: string): UploadClaims | undefined {
   try {
     const raw = JSON.parse(new TextDecoder().decode(fromBase64Url(payload))) as Record<string, unknown>;
-    const { v, u, p, n, s, e } = raw;
+    const { v, u, p, n, s, e, x, ps } = raw;
     if (v !== 1 || typeof u !== 'string' || typeof p !== 'string' || typeof n !== 'string') return undefined;
     if (!Number.isSafeInteger(s) || !Number.isSafeInteger(e)) return undefined;
-    return { uploadId: u, principalId: p, fileName: n, size: s as number, expiresAt: e as number };
+    const claims: UploadClaims = {
+      uploadId: u,
+      principalId: p,
+      fileName: n,
+      size: s as number,
+      expiresAt: e as number,
+    };
+    if (ps !== undefined) {
+      if (!Number.isSafeInteger(ps) || (ps as number) < 1) return undefined;
+      claims.s3PartSize = ps as number;
+    }
+    if (x === undefined) return claims;
+    if (!Array.isArray(x) || x.length !== 3 || !x.every((item) => typeof item === 'string')) return undefined;
+    const [sha1, md5, contentType] = x as [string, string, string];
+    return { ...claims, expected: { sha1, md5, contentType } };
   } catch {
     return undefined;
   }

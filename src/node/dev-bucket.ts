@@ -7,13 +7,17 @@ import type { B2Client } from '../b2/client.js';
 import type { Capability } from '../b2/wire.js';
 import { browserUploadCorsRule, withBrowserUploadRule } from '../broker/bucket-cors.js';
 
-/** What the broker needs, plus shareFiles (broker.downloadUrl) and listBuckets (its own bucket only). */
+/**
+ * What the broker needs, plus shareFiles (broker.downloadUrl), listBuckets (its own bucket only) and
+ * deleteFiles (S3 mode: the broker removes a presigned small file whose confirm finds other bytes).
+ */
 const BROKER_CAPABILITIES: Capability[] = [
   'writeFiles',
   'listFiles',
   'readFiles',
   'shareFiles',
   'listBuckets',
+  'deleteFiles',
 ];
 export const DEV_BUCKET = 'b2up-dev';
 

@@ -78,6 +78,8 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
         applicationKey: key.applicationKey,
         bucket: bucketName,
         realm: emulator.url,
+        // The emulator's S3 endpoint is 127.0.0.1, which names no region.
+        s3Region: emulator.region,
       },
       authorize: options.authorize ?? bearerIsUser,
       cors: { origins: options.origins },

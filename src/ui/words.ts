@@ -47,6 +47,8 @@ const ERROR_SENTENCES: Record<UploadErrorCode, string> = {
   forbidden: 'This upload is not allowed for your account.',
   upload_expired: 'This upload expired on the server. Retry to send the file again.',
   size_mismatch: 'The server received a different amount of data than the file holds. Retry to start over.',
+  content_mismatch:
+    'The storage received different data than the file holds, so it was discarded. Retry to start over.',
   rejected: 'The storage service refused this file.',
   network: 'The connection kept failing. Check your network, then retry.',
 };

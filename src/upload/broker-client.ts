@@ -12,6 +12,15 @@ export interface BrokerConfig {
   smallFileMaxSize: number;
   maxFileSize: number;
   allowedTypes: string[] | null;
+  /**
+   * How small files travel: 's3' by presigned PUT straight to B2, 'proxy' through the broker
+   * (POST /files), 'direct' with a bucket-wide B2 token. Absent from older brokers: 'proxy'.
+   */
+  smallFiles?: 's3' | 'proxy' | 'direct';
+  /** Why small files are proxied although the broker wanted S3. */
+  smallFilesReason?: string;
+  /** Ways large files may travel; 's3' when the broker can presign UploadPart. */
+  largeFileTransports?: ('native' | 's3')[];
 }
 
 /** One large upload as the broker knows it: B2's large-file id and the broker's signed token. */
@@ -58,6 +67,8 @@ export interface UploadResult {
   /** A large file's whole-file SHA-1 as its uploader claimed it at start: not verified by anyone. */
   claimedSha1?: string | null;
   uploadTimestamp: number;
+  /** A presigned small file: what the broker compared with B2's record ('sha1', or 'md5' where B2 had no SHA-1). */
+  verifiedBy?: 'sha1' | 'md5';
 }
 
 export interface SmallFileRequest {
@@ -65,6 +76,8 @@ export interface SmallFileRequest {
   name: string;
   contentType: string;
   sha1: string;
+  /** 32 hex digits: send by presigned S3 PUT (POST /files/presign) instead of through the broker. */
+  md5?: string;
   lastModified: number;
   info: Record<string, string>;
   onProgress?: (loaded: number) => void;

@@ -27,6 +27,8 @@ export type UploadErrorCode =
   | 'upload_expired'
   /** The parts B2 holds don't add up to the file's size. */
   | 'size_mismatch'
+  /** B2 stored other bytes or another type than were sent (checked by the broker); nothing was kept. */
+  | 'content_mismatch'
   /** B2 or the broker refused a request in a way retrying can't fix. */
   | 'rejected'
   /** Retries were exhausted on network errors, timeouts or 5xx answers. */

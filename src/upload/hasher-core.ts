@@ -24,8 +24,32 @@ export interface IncrementalSha1 {
 
 /** What one hash job produced, as structured-clonable data. */
 export type Sha1Result =
-  /** `sha1`: 40 lowercase hex digits. */
-  { ok: true; sha1: string } | { ok: false; code: HashErrorCode; message: string };
+  /** `sha1`: 40 lowercase hex digits; `md5` (32) when the job asked for it too. */
+  { ok: true; sha1: string; md5?: string } | { ok: false; code: HashErrorCode; message: string };
+
+/**
+ * A SHA-1 hasher that feeds every read to an MD5 hasher as well, so a file read once yields both:
+ * S3 uploads bind the MD5 (Content-MD5) and B2 reports the SHA-1. `digest` answers the SHA-1, as
+ * the chunk loops expect; `md5()` the MD5 of the same bytes, after it.
+ */
+export function withMd5(sha1: IncrementalSha1, md5: IncrementalSha1): IncrementalSha1 & { md5(): string } {
+  let md5Hex = '';
+  return {
+    init() {
+      sha1.init();
+      md5.init();
+    },
+    update(data) {
+      sha1.update(data);
+      md5.update(data);
+    },
+    digest(format) {
+      md5Hex = md5.digest(format);
+      return sha1.digest(format);
+    },
+    md5: () => md5Hex,
+  };
+}
 
 /**
  * SHA-1 of `blob`, reading at most `chunkSize` bytes at a time (and holding at most two such

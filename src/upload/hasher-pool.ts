@@ -30,6 +30,7 @@ export interface HashPoolOptions {
 
 export interface HashPool {
   sha1(blob: Blob, signal: AbortSignal | undefined): Promise<string>;
+  sha1AndMd5(blob: Blob, signal: AbortSignal | undefined): Promise<{ sha1: string; md5: string }>;
   sha1Range(file: Blob, start: number, end: number, signal: AbortSignal | undefined): Promise<string>;
   close(): void;
 }
@@ -39,6 +40,8 @@ interface Job {
   blob: Blob;
   /** A part of a file: the file's number in this pool, and the part's bytes. */
   range?: { fileKey: number; start: number; end: number };
+  /** The MD5 of the same bytes is wanted too. */
+  withMd5?: true;
   signal: AbortSignal | undefined;
   settle: (outcome: Sha1Result | HashError) => void;
 }
@@ -160,7 +163,9 @@ export function createHashPool(options: HashPoolOptions): HashPool {
           job.range.end,
           options.chunkSize,
         )
-      : slot.api.sha1(job.id, job.blob, options.chunkSize, options.wholeReadMaxSize);
+      : job.withMd5
+        ? slot.api.sha1AndMd5(job.id, job.blob, options.chunkSize)
+        : slot.api.sha1(job.id, job.blob, options.chunkSize, options.wholeReadMaxSize);
     work
       .then(
         (outcome) => job.settle(outcome),
@@ -174,22 +179,26 @@ export function createHashPool(options: HashPoolOptions): HashPool {
       });
   }
 
-  function enqueue(blob: Blob, range: Job['range'], signal: AbortSignal | undefined): Promise<string> {
-    return new Promise<string>((resolve, reject) => {
+  function enqueue(
+    blob: Blob,
+    kind: Pick<Job, 'range' | 'withMd5'>,
+    signal: AbortSignal | undefined,
+  ): Promise<{ sha1: string; md5?: string }> {
+    return new Promise((resolve, reject) => {
       if (closed) return reject(closedError());
       if (signal?.aborted) return reject(abortedError(signal));
       let settled = false;
       const job: Job = {
         id: nextJobId++,
         blob,
-        ...(range ? { range } : {}),
+        ...kind,
         signal,
         settle(outcome) {
           if (settled) return;
           settled = true;
           signal?.removeEventListener('abort', dropQueued);
           if (outcome instanceof HashError) reject(outcome);
-          else if (outcome.ok) resolve(outcome.sha1);
+          else if (outcome.ok) resolve(outcome);
           else if (outcome.code === 'aborted') reject(abortedError(signal));
           else reject(new HashError(outcome.code, outcome.message));
         },
@@ -209,14 +218,18 @@ export function createHashPool(options: HashPoolOptions): HashPool {
   }
 
   return {
-    sha1: (blob, signal) => enqueue(blob, undefined, signal),
+    sha1: async (blob, signal) => (await enqueue(blob, {}, signal)).sha1,
+    async sha1AndMd5(blob, signal) {
+      const { sha1, md5 } = await enqueue(blob, { withMd5: true }, signal);
+      return { sha1, md5: md5 ?? '' };
+    },
     sha1Range(file, start, end, signal) {
       let fileKey = fileKeys.get(file);
       if (fileKey === undefined) {
         fileKey = nextFileKey++;
         fileKeys.set(file, fileKey);
       }
-      return enqueue(file, { fileKey, start, end }, signal);
+      return enqueue(file, { range: { fileKey, start, end } }, signal).then((outcome) => outcome.sha1);
     },
     close() {
       if (closed) return;

@@ -9,7 +9,7 @@
  * Nothing starts at import time (the package is `sideEffects: false`): workers, WASM and even the
  * hash-wasm module load on the first `sha1()` call.
  */
-import { type IncrementalSha1, type Sha1Result, sha1OfBlob } from './hasher-core.js';
+import { type IncrementalSha1, type Sha1Result, sha1OfBlob, withMd5 } from './hasher-core.js';
 import { abortedError, HashError, isHashError } from './hasher-error.js';
 import { createHashPool, type HashPool } from './hasher-pool.js';
 
@@ -29,6 +29,11 @@ export interface Hasher {
    * errors as `sha1`. Optional: without it the engine hashes `file.slice(start, end)`.
    */
   sha1Range?(file: Blob, start: number, end: number, options?: { signal?: AbortSignal }): Promise<string>;
+  /**
+   * SHA-1 and MD5 of `blob` from one read (a small file sent by presigned S3 PUT binds its MD5).
+   * Same errors as `sha1`. Optional: without it small files go through the broker.
+   */
+  sha1AndMd5?(blob: Blob, options?: { signal?: AbortSignal }): Promise<{ sha1: string; md5: string }>;
   /** Stops the workers and rejects pending jobs with `closed`. Final: later calls reject too. */
   close(): void;
 }
@@ -94,17 +99,17 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Hasher {
   let workersAnswered = false;
   let closed = false;
 
-  const hash = (
-    inPool: (pool: HashPool) => Promise<string>,
-    inThread: (hasher: Hasher) => Promise<string>,
-  ): Promise<string> => {
+  const hash = <T>(
+    inPool: (pool: HashPool) => Promise<T>,
+    inThread: (hasher: Hasher) => Promise<T>,
+  ): Promise<T> => {
     if (closed) return Promise.reject(new HashError('closed', 'The hasher was closed'));
     if (inline) return inThread(inline);
     pool ??= createHashPool({ size, chunkSize, wholeReadMaxSize, startWorker: startHashWorker });
     return inPool(pool).then(
-      (sha1) => {
+      (digests) => {
         workersAnswered = true;
-        return sha1;
+        return digests;
       },
       (error: unknown) => {
         if (closed || !isHashError(error)) throw error;
@@ -131,6 +136,12 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Hasher {
       return hash(
         (pool) => pool.sha1Range(file, start, end, signal),
         (hasher) => hasher.sha1(file.slice(start, end), { signal }),
+      );
+    },
+    sha1AndMd5(blob, { signal } = {}) {
+      return hash(
+        (pool) => pool.sha1AndMd5(blob, signal),
+        (hasher) => hasher.sha1AndMd5!(blob, { signal }),
       );
     },
     close() {
@@ -181,7 +192,7 @@ export function createInlineHasher(options: InlineHasherOptions = {}): Hasher {
   async function acquire(): Promise<IncrementalSha1> {
     const reused = idle.pop();
     if (reused) return reused;
-    const native = nodeSha1();
+    const native = nodeHash('sha1');
     if (native) return native;
     try {
       const { createSHA1 } = await import('hash-wasm');
@@ -191,25 +202,55 @@ export function createInlineHasher(options: InlineHasherOptions = {}): Hasher {
     }
   }
 
-  async function hash(blob: Blob, signal: AbortSignal | undefined): Promise<string> {
+  async function hash(
+    blob: Blob,
+    signal: AbortSignal | undefined,
+    md5?: IncrementalSha1,
+  ): Promise<{ sha1: string; md5: string }> {
     if (closed) throw new HashError('closed', 'The hasher was closed');
     if (signal?.aborted) throw abortedError(signal);
     const instance = await acquire();
+    const hasher = md5 ? withMd5(instance, md5) : undefined;
     let outcome: Sha1Result;
     try {
-      outcome = await sha1OfBlob(instance, blob, chunkSize, () => closed || (signal?.aborted ?? false));
+      outcome = await sha1OfBlob(
+        hasher ?? instance,
+        blob,
+        chunkSize,
+        () => closed || (signal?.aborted ?? false),
+      );
     } finally {
       if (!closed) idle.push(instance);
     }
-    if (outcome.ok) return outcome.sha1;
+    if (outcome.ok) return { sha1: outcome.sha1, md5: hasher?.md5() ?? '' };
     if (closed) throw new HashError('closed', 'The hasher was closed');
     if (outcome.code === 'aborted') throw abortedError(signal);
     throw new HashError(outcome.code, outcome.message);
   }
 
+  async function newMd5(): Promise<IncrementalSha1> {
+    const native = nodeHash('md5');
+    if (native) return native;
+    try {
+      const { createMD5 } = await import('hash-wasm');
+      return await createMD5();
+    } catch (error) {
+      throw new HashError('wasm_failed', `hash-wasm could not start: ${String(error)}`, { cause: error });
+    }
+  }
+
   return {
     sha1(blob, { signal } = {}) {
-      return rejectOnAbort(hash(blob, signal), signal);
+      return rejectOnAbort(
+        hash(blob, signal).then((digests) => digests.sha1),
+        signal,
+      );
+    },
+    sha1AndMd5(blob, { signal } = {}) {
+      return rejectOnAbort(
+        newMd5().then((md5) => hash(blob, signal, md5)),
+        signal,
+      );
     },
     close() {
       closed = true;
@@ -219,22 +260,26 @@ export function createInlineHasher(options: InlineHasherOptions = {}): Hasher {
 }
 
 interface NodeCrypto {
-  createHash(algorithm: 'sha1'): { update(data: Uint8Array): unknown; digest(format: 'hex'): string };
+  createHash(algorithm: 'sha1' | 'md5'): {
+    update(data: Uint8Array): unknown;
+    digest(format: 'hex'): string;
+  };
 }
 
 /**
- * node:crypto's incremental SHA-1 where the platform is Node (20.16+ has `process.getBuiltinModule`),
- * reached without an import statement so that browser bundlers never see `node:crypto`.
+ * node:crypto's incremental SHA-1 (or MD5) where the platform is Node (20.16+ has
+ * `process.getBuiltinModule`), reached without an import statement so that browser bundlers never
+ * see `node:crypto`.
  */
-function nodeSha1(): IncrementalSha1 | undefined {
+function nodeHash(algorithm: 'sha1' | 'md5'): IncrementalSha1 | undefined {
   const platform = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const nodeCrypto = platform?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
   if (typeof nodeCrypto?.createHash !== 'function') return undefined;
   const { createHash } = nodeCrypto;
-  let hash = createHash('sha1');
+  let hash = createHash(algorithm);
   return {
     init() {
-      hash = createHash('sha1');
+      hash = createHash(algorithm);
     },
     update: (data) => hash.update(data),
     digest: () => hash.digest('hex'),

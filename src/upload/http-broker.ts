@@ -8,6 +8,7 @@ import {
   BrokerError,
   type BrokerErrorCode,
   type PartTarget,
+  type SmallFileRequest,
   type StartedUpload,
   type StoredPart,
   type UploadResult,
@@ -73,34 +74,79 @@ export function createHttpBrokerClient(baseUrl: string, options: HttpBrokerOptio
     }
   }
 
+  async function sendOrUnavailable(request: Parameters<Send>[0]) {
+    try {
+      return await send(request);
+    } catch (error) {
+      if (isB2Error(error) && error.code === 'aborted') throw error;
+      throw new BrokerError(0, 'unavailable', (error as Error).message, undefined, { cause: error });
+    }
+  }
+
+  /**
+   * POST /files/presign, the PUT straight to B2 with exactly the signed headers, then
+   * POST /files/{id}/confirm, where the broker checks what B2 stored.
+   */
+  async function uploadPresigned(request: SmallFileRequest, md5: string): Promise<UploadResult> {
+    const signal = request.signal;
+    const presigned = await call(() =>
+      http
+        .post('files/presign', {
+          json: {
+            name: request.name,
+            size: request.file.size,
+            contentType: request.contentType || 'application/octet-stream',
+            lastModified: request.lastModified,
+            info: request.info,
+            sha1: request.sha1,
+            md5,
+          },
+          signal,
+        })
+        .json<PresignedFile>(),
+    );
+    const response = await sendOrUnavailable({
+      url: presigned.put.url,
+      method: 'PUT',
+      headers: presigned.put.headers,
+      body: request.file,
+      signal,
+      onProgress: request.onProgress,
+    });
+    if (response.status !== 200) throw errorFromS3(response.status);
+    return call(() =>
+      http
+        .post(`files/${encodeURIComponent(presigned.uploadId)}/confirm`, {
+          headers: withToken(presigned),
+          signal,
+        })
+        .json<UploadResult>(),
+    );
+  }
+
   return {
     id: base,
     config: (signal) => call(() => http.get('config', { signal }).json<BrokerConfig>()),
     whoami: (signal) => call(() => http.get('whoami', { signal }).json<{ user: string }>()),
 
     async uploadSmall(request) {
+      if (request.md5 !== undefined) return uploadPresigned(request, request.md5);
       const extra = (await options.headers?.()) ?? {};
-      let response: Awaited<ReturnType<Send>>;
-      try {
-        response = await send({
-          url: `${base}files`,
-          method: 'POST',
-          headers: {
-            ...extra,
-            'Content-Type': request.contentType || 'application/octet-stream',
-            'X-B2up-Name': encodeB2(request.name),
-            'X-B2up-Content-Sha1': request.sha1,
-            'X-B2up-Last-Modified': String(request.lastModified),
-            'X-B2up-Info': encodeB2(JSON.stringify(request.info)),
-          },
-          body: request.file,
-          signal: request.signal,
-          onProgress: request.onProgress,
-        });
-      } catch (error) {
-        if (isB2Error(error) && error.code === 'aborted') throw error;
-        throw new BrokerError(0, 'unavailable', (error as Error).message, undefined, { cause: error });
-      }
+      const response = await sendOrUnavailable({
+        url: `${base}files`,
+        method: 'POST',
+        headers: {
+          ...extra,
+          'Content-Type': request.contentType || 'application/octet-stream',
+          'X-B2up-Name': encodeB2(request.name),
+          'X-B2up-Content-Sha1': request.sha1,
+          'X-B2up-Last-Modified': String(request.lastModified),
+          'X-B2up-Info': encodeB2(JSON.stringify(request.info)),
+        },
+        body: request.file,
+        signal: request.signal,
+        onProgress: request.onProgress,
+      });
       if (response.status >= 200 && response.status < 300) return JSON.parse(response.text) as UploadResult;
       throw errorFromBody(response.status, response.text, response.headers['retry-after']);
     },
@@ -136,6 +182,22 @@ export function createHttpBrokerClient(baseUrl: string, options: HttpBrokerOptio
         await http.delete(path(session), { headers: withToken(session), signal });
       }),
   };
+}
+
+/** POST /files/presign's answer. */
+interface PresignedFile extends UploadSession {
+  fileName: string;
+  put: { url: string; headers: Record<string, string>; expiresAt: number };
+}
+
+/**
+ * B2 refused the presigned PUT: 5xx is worth another try (with a fresh URL); anything else (an
+ * expired URL, a signature that doesn't match what was sent) is final.
+ */
+function errorFromS3(status: number): BrokerError {
+  return status >= 500 || status === 408 || status === 429
+    ? new BrokerError(status, 'unavailable', `B2 answered the upload with ${status}`)
+    : new BrokerError(status, 'b2_error', `B2 refused the presigned upload (${status})`);
 }
 
 function resolveBase(baseUrl: string): string {

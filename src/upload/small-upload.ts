@@ -5,19 +5,27 @@ import {
   withUploadRetries,
 } from '../b2/target-upload.js';
 import { isBrokerError, type UploadResult } from './broker-client.js';
-import { createWaits, pausable, type RunContext, runRetryHooks } from './context.js';
+import { brokerCall, createWaits, pausable, type RunContext, runRetryHooks } from './context.js';
 import { ProgressTracker } from './progress.js';
 import { unreadable } from './to-upload-error.js';
 
 /**
- * A file below the broker's `smallFileMaxSize` goes in one request through the broker, which
- * uploads it with its own B2 upload URL (docs/broker-protocol.md, POST /files). The SHA-1 is
- * computed here and checked by B2, so the bytes are verified end to end all the same.
+ * A file below the broker's `smallFileMaxSize` goes in one request. Where the broker signs S3
+ * (`smallFiles: 's3'` in its config) it goes straight to B2 by a presigned PUT bound to its MD5,
+ * and the broker then confirms B2 stored this SHA-1 (docs/s3.md); otherwise it goes through the
+ * broker, which uploads it with its own B2 upload URL and B2 checks the SHA-1 (POST /files).
+ * Either way the hashes are computed here, from one read of the file.
  */
 export async function runSmallUpload(context: RunContext): Promise<UploadResult> {
   const { deps, file, settings } = context;
-  const sha1 = await pausable(context, (signal) =>
-    deps.hasher.sha1(file, { signal }).catch((error) => {
+  const config = await brokerCall(context, (signal) => deps.brokerConfig(signal));
+  const { sha1AndMd5 } = deps.hasher;
+  const direct = config.smallFiles === 's3' && sha1AndMd5 !== undefined;
+  const { sha1, md5 } = await pausable(context, (signal) =>
+    (direct
+      ? sha1AndMd5.call(deps.hasher, file, { signal })
+      : deps.hasher.sha1(file, { signal }).then((sha1): { sha1: string; md5?: string } => ({ sha1 }))
+    ).catch((error: unknown) => {
       if (context.control.signal.aborted) throw error;
       throw unreadable(error);
     }),
@@ -35,6 +43,7 @@ export async function runSmallUpload(context: RunContext): Promise<UploadResult>
           name: context.name,
           contentType: context.contentType,
           sha1,
+          ...(md5 === undefined ? {} : { md5 }),
           lastModified: context.lastModified,
           info: context.info,
           signal,
@@ -56,7 +65,10 @@ export async function runSmallUpload(context: RunContext): Promise<UploadResult>
   return result;
 }
 
-/** The broker keeps its own B2 upload URL for small files: there is no URL here to swap. */
+/**
+ * The broker keeps its own B2 upload URL for small files, and a presigned PUT gets a fresh URL
+ * from the broker on each attempt: there is no URL here to swap.
+ */
 const BROKER: UploadTarget = { uploadUrl: 'broker', authorizationToken: '' };
 const THROUGH_BROKER: UploadTargetSource = {
   acquire: async () => BROKER,

@@ -21,6 +21,7 @@ const BROKER_TO_UPLOAD: Record<BrokerErrorCode, UploadErrorCode> = {
   too_large: 'too_large',
   type_not_allowed: 'type_not_allowed',
   size_mismatch: 'size_mismatch',
+  content_mismatch: 'content_mismatch',
   rate_limited: 'network',
   unavailable: 'network',
   b2_error: 'rejected',

@@ -1,7 +1,7 @@
 /** GET /config: what the SDK needs to plan uploads (docs/broker-protocol.md#get-config). */
 import { Limits } from '../../b2/wire.js';
 import { ACTIVE_CONTENT_TYPES } from '../content-types.js';
-import { authenticate, type BrokerContext, smallFileMaxSize } from '../context.js';
+import { authenticate, type BrokerContext, smallFileMaxSize, smallFileMode } from '../context.js';
 import { json } from '../http.js';
 
 export function config(context: BrokerContext): Response {
@@ -15,7 +15,12 @@ export function config(context: BrokerContext): Response {
     maxFileSize: options.maxFileSize,
     allowedTypes: options.allowedTypes,
     blockedTypes: ACTIVE_CONTENT_TYPES.filter((type) => !options.isTypeAllowed(type)),
-    smallFiles: options.smallFiles,
+    smallFiles: smallFileMode(context),
+    // Why small files are proxied although S3 was wanted, so an operator sees it at a glance.
+    ...(context.s3.kind === 'unavailable' && options.smallFiles === 's3'
+      ? { smallFilesReason: context.s3.reason }
+      : {}),
+    largeFileTransports: context.s3.kind === 's3' ? ['native', 's3'] : ['native'],
   });
 }
 

@@ -6,45 +6,32 @@
 import { decodeB2 } from '../../b2/encoding.js';
 import { refusalFromB2 } from '../b2-errors.js';
 import { reportCompletion } from '../completion.js';
-import {
-  acceptType,
-  authenticate,
-  type BrokerContext,
-  checkSize,
-  chooseName,
-  smallFileMaxSize,
-  takeStart,
-  uploadResult,
-} from '../context.js';
+import { authenticate, type BrokerContext, smallFileMaxSize, uploadResult } from '../context.js';
 import { badRequest, Refusal } from '../errors.js';
-import { buildFileInfo, checkHeaderBudget } from '../file-info.js';
 import { contentLength, json, readBytes, readJson } from '../http.js';
-import { byteSize, lastModified, optionalString, userName } from './fields.js';
+import type { Principal } from '../options.js';
+import { admitFile, type FileFields } from './admission.js';
 
 const SHA1 = /^[0-9a-f]{40}$/;
 
 export async function uploadSmallFile(context: BrokerContext, request: Request): Promise<Response> {
   const principal = await authenticate(context, request);
   const headers = request.headers;
-  const name = userName(decodedHeader(headers, 'X-B2up-Name') ?? '');
   const sha1 = (headers.get('X-B2up-Content-Sha1') ?? '').trim().toLowerCase();
   if (!SHA1.test(sha1)) throw badRequest('X-B2up-Content-Sha1 must be the 40-hex SHA-1 of the body');
   const size = contentLength(request);
   if (size === undefined) throw badRequest('Content-Length is required');
-  checkSize(context, size);
-  const type = acceptType(context, headers.get('Content-Type'));
-  const modified = lastModified(numberHeader(headers, 'X-B2up-Last-Modified'));
-  const info = infoHeader(headers);
-  const cap = Math.min(smallFileMaxSize(context), context.options.maxFileSize);
-  if (size > cap) throw tooLargeForSmall(cap);
-
-  const fileName = await chooseName(context, principal, name, type.stored, size);
-  const fileInfo = buildFileInfo({ userName: name, principalId: principal.id, lastModified: modified, info });
-  checkHeaderBudget(fileName, fileInfo);
-  await takeStart(context, principal);
+  const admitted = await admitSmallFile(context, principal, {
+    name: decodedHeader(headers, 'X-B2up-Name') ?? '',
+    size,
+    contentType: headers.get('Content-Type'),
+    lastModified: numberHeader(headers, 'X-B2up-Last-Modified'),
+    info: infoHeader(headers),
+  });
 
   // Buffered (≤ smallFileMaxSize): B2 needs an exact Content-Length, and a retry on a fresh upload
   // URL must send the bytes again (B2 docs: "rewind the body").
+  const cap = smallFileCap(context);
   const body = await context.bodies.read(principal.id, () =>
     readBytes(request, cap, () => tooLargeForSmall(cap)),
   );
@@ -52,9 +39,9 @@ export async function uploadSmallFile(context: BrokerContext, request: Request):
   const file = await context.client
     .uploadFile({
       bucketId: context.target.bucketId,
-      fileName,
-      contentType: type.stored,
-      info: fileInfo,
+      fileName: admitted.fileName,
+      contentType: admitted.contentType,
+      info: admitted.fileInfo,
       body,
       contentSha1: sha1,
     })
@@ -63,6 +50,18 @@ export async function uploadSmallFile(context: BrokerContext, request: Request):
     });
   await reportCompletion(context, principal, file, request);
   return json(uploadResult(file));
+}
+
+export function smallFileCap(context: BrokerContext): number {
+  return Math.min(smallFileMaxSize(context), context.options.maxFileSize);
+}
+
+/** A small file admitted (see admitFile), within the small-file cap. */
+export function admitSmallFile(context: BrokerContext, principal: Principal, fields: FileFields) {
+  return admitFile(context, principal, fields, {
+    min: 0,
+    cap: { bytes: smallFileCap(context), refusal: tooLargeForSmall },
+  });
 }
 
 /**
@@ -75,19 +74,13 @@ export async function smallFileTarget(context: BrokerContext, request: Request):
   }
   const principal = await authenticate(context, request);
   const body = await context.bodies.read(principal.id, () => readJson(request));
-  const name = userName(body.name);
-  const size = byteSize(body.size, 'size', 0);
-  checkSize(context, size);
-  const type = acceptType(context, optionalString(body.contentType, 'contentType'));
-  const fileName = await chooseName(context, principal, name, type.stored, size);
-  const fileInfo = buildFileInfo({
-    userName: name,
-    principalId: principal.id,
-    lastModified: lastModified(body.lastModified),
+  const admitted = await admitSmallFile(context, principal, {
+    name: body.name,
+    size: body.size,
+    contentType: body.contentType,
+    lastModified: body.lastModified,
     info: body.info,
   });
-  checkHeaderBudget(fileName, fileInfo);
-  await takeStart(context, principal);
   const target = await context.client
     .getUploadUrl({ bucketId: context.target.bucketId })
     .catch((error: unknown) => {
@@ -96,13 +89,13 @@ export async function smallFileTarget(context: BrokerContext, request: Request):
   return json({
     uploadUrl: target.uploadUrl,
     authorizationToken: target.authorizationToken,
-    fileName,
-    contentType: type.stored,
-    fileInfo,
+    fileName: admitted.fileName,
+    contentType: admitted.contentType,
+    fileInfo: admitted.fileInfo,
   });
 }
 
-function tooLargeForSmall(cap: number): Refusal {
+export function tooLargeForSmall(cap: number): Refusal {
   return new Refusal(413, 'too_large', `Small files may be at most ${cap} bytes; use the large-file calls.`);
 }
 

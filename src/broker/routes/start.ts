@@ -2,54 +2,69 @@
 import { Limits } from '../../b2/wire.js';
 import { clampPartSize } from '../../protocol.js';
 import { refusalFromB2 } from '../b2-errors.js';
-import {
-  acceptType,
-  authenticate,
-  type BrokerContext,
-  checkSize,
-  chooseName,
-  takeStart,
-} from '../context.js';
-import { buildFileInfo, checkHeaderBudget } from '../file-info.js';
+import { authenticate, type BrokerContext, s3Of } from '../context.js';
+import { badRequest } from '../errors.js';
 import { json, readJson } from '../http.js';
 import { tidyUnfinished } from '../janitor.js';
-import { byteSize, lastModified, optionalString, userName } from './fields.js';
+import { objectHeaders } from '../s3/metadata.js';
+import { createMultipartUpload, fileIdOf, refusalFromS3 } from '../s3/multipart.js';
+import { admitFile } from './admission.js';
 
 export async function startUpload(context: BrokerContext, request: Request): Promise<Response> {
   const principal = await authenticate(context, request);
   const body = await context.bodies.read(principal.id, () => readJson(request));
-  const name = userName(body.name);
-  const size = byteSize(body.size, 'size', 1);
-  checkSize(context, size);
-  const type = acceptType(context, optionalString(body.contentType, 'contentType'));
-  const modified = lastModified(body.lastModified);
+  const transport = transportOf(body.transport);
+  const s3 = transport === 's3' ? s3Of(context) : undefined;
+  const { fileName, size, contentType, fileInfo } = await admitFile(
+    context,
+    principal,
+    {
+      name: body.name,
+      size: body.size,
+      contentType: body.contentType,
+      lastModified: body.lastModified,
+      info: body.info,
+    },
+    { min: 1 },
+  );
 
-  const fileName = await chooseName(context, principal, name, type.stored, size);
-  const fileInfo = buildFileInfo({
-    userName: name,
-    principalId: principal.id,
-    lastModified: modified,
-    info: body.info,
-    size,
-  });
-  checkHeaderBudget(fileName, fileInfo);
-  await takeStart(context, principal);
-
-  const file = await context.client
-    .startLargeFile({ bucketId: context.target.bucketId, fileName, contentType: type.stored, fileInfo })
-    .catch((error: unknown) => {
-      throw refusalFromB2(error, 'start');
-    });
-  const uploadId = file.fileId ?? '';
+  const uploadId = s3
+    ? await createMultipartUpload(s3, fileName, objectHeaders(contentType, fileInfo)).catch(
+        (error: unknown) => {
+          throw refusalFromS3(error);
+        },
+      )
+    : ((
+        await context.client
+          .startLargeFile({ bucketId: context.target.bucketId, fileName, contentType: contentType, fileInfo })
+          .catch((error: unknown) => {
+            throw refusalFromB2(error, 'start');
+          })
+      ).fileId ?? '');
   await tidyUnfinished(context.client, {
     bucketId: context.target.bucketId,
     namePrefix: context.options.name ? (context.target.namePrefix ?? '') : context.options.prefix,
-    keep: uploadId,
+    keep: fileIdOf(uploadId),
     fileInfo,
   });
   const expiresAt = context.options.now() + context.options.tokenTtlMs;
-  const token = await context.tokens.sign({ uploadId, principalId: principal.id, fileName, size, expiresAt });
-  return json({ uploadId, token, fileName, partSize: partSize(context, size, body.partSize), expiresAt });
+  const agreedPartSize = partSize(context, size, body.partSize);
+  const token = await context.tokens.sign({
+    uploadId,
+    principalId: principal.id,
+    fileName,
+    size,
+    expiresAt,
+    ...(s3 ? { s3PartSize: agreedPartSize } : {}),
+  });
+  return json({ uploadId, token, fileName, partSize: agreedPartSize, expiresAt, transport });
+}
+
+/** `native` (B2's part URLs, the default) or `s3` (presigned UploadPart URLs). */
+function transportOf(value: unknown): 'native' | 's3' {
+  if (value === undefined || value === null || value === 'native') return 'native';
+  if (value === 's3') return 's3';
+  throw badRequest("transport must be 'native' or 's3'");
 }
 
 /** The client's proposal (or B2's recommendedPartSize), made valid by the plan rules both sides share. */

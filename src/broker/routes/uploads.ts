@@ -6,10 +6,20 @@ import { type B2Error, isB2Error } from '../../b2/errors.js';
 import { type FileVersion, Limits, type Part } from '../../b2/wire.js';
 import { formatBytes } from '../../units.js';
 import { refusalFromB2 } from '../b2-errors.js';
+import { partPlan, partRange } from '../../protocol.js';
 import { reportCompletion } from '../completion.js';
-import { type BrokerContext, takeUploadCalls, uploadResult } from '../context.js';
+import { type BrokerContext, s3Of, takeUploadCalls, uploadResult } from '../context.js';
 import { badRequest, Refusal } from '../errors.js';
-import { json, readJson } from '../http.js';
+import { isRefusal, json, readJson } from '../http.js';
+import {
+  completeMultipartUpload,
+  fileIdOf,
+  isS3CallError,
+  listPartEtags,
+  type S3CallError,
+  refusalFromS3,
+} from '../s3/multipart.js';
+import { presign } from '../s3/signer.js';
 import type { UploadClaims } from '../token.js';
 import { openUpload } from './session.js';
 
@@ -52,7 +62,7 @@ export async function listParts(
   uploadId: string,
 ): Promise<Response> {
   await takeUploadCalls(context, await openUpload(context, request, uploadId), 1);
-  const parts = await storedParts(context, uploadId).catch(fromB2);
+  const parts = await storedParts(context, fileIdOf(uploadId)).catch(fromB2);
   return json({
     parts: parts.map((p) => ({
       partNumber: p.partNumber,
@@ -73,21 +83,32 @@ export async function finish(context: BrokerContext, request: Request, uploadId:
   const partSha1Array = sha1List(body.partSha1Array);
   await takeUploadCalls(context, claims, 2);
 
+  const fileId = fileIdOf(uploadId);
   let parts: Part[];
   try {
-    parts = await storedParts(context, uploadId);
+    parts = await storedParts(context, fileId);
   } catch (error) {
     return finishedAlready(context, claims, error, request);
   }
   await refuseMismatch(context, claims, parts);
   const listed = parts.map((part) => part.contentSha1.replace(/^unverified:/, '').toLowerCase());
-  if (listed.length !== partSha1Array.length || listed.some((sha1, i) => sha1 !== partSha1Array[i])) {
+  const native = claims.s3PartSize === undefined;
+  if (
+    native &&
+    (listed.length !== partSha1Array.length || listed.some((sha1, i) => sha1 !== partSha1Array[i]))
+  ) {
     throw badRequest('partSha1Array does not match the parts B2 holds; list them and upload what differs');
   }
   let file: FileVersion;
   try {
-    file = await context.client.finishLargeFile({ fileId: uploadId, partSha1Array: listed });
+    if (native) {
+      file = await context.client.finishLargeFile({ fileId, partSha1Array: listed });
+    } else {
+      await completeS3(context, claims, parts, partSha1Array);
+      file = await context.client.getFileInfo({ fileId });
+    }
   } catch (error) {
+    if (isRefusal(error)) throw error;
     // A concurrent or earlier finish may have won (it reported completion), or a part landed
     // after the listing.
     return finishedAlready(context, claims, error, request);
@@ -97,9 +118,89 @@ export async function finish(context: BrokerContext, request: Request, uploadId:
   return json(uploadResult(file));
 }
 
+/**
+ * S3 transport: B2 hashed each part it received; those SHA-1s (native b2_list_parts) must be the
+ * ones the client computed, part for part, or nothing is kept. Then CompleteMultipartUpload with
+ * the parts' ETags as B2 lists them.
+ */
+async function completeS3(
+  context: BrokerContext,
+  claims: UploadClaims,
+  parts: Part[],
+  partSha1Array: string[],
+): Promise<void> {
+  const differs =
+    parts.length !== partSha1Array.length ||
+    parts.some((part, i) => part.partNumber !== i + 1 || part.contentSha1.toLowerCase() !== partSha1Array[i]);
+  if (differs) {
+    await context.client.cancelLargeFile({ fileId: fileIdOf(claims.uploadId) }).catch(() => {});
+    throw new Refusal(409, 'content_mismatch', 'The parts B2 holds are not the ones hashed by the client.');
+  }
+  const s3 = s3Of(context);
+  try {
+    const etags = await listPartEtags(s3, claims.fileName, claims.uploadId);
+    await completeMultipartUpload(
+      s3,
+      claims.fileName,
+      claims.uploadId,
+      parts.map((part) => ({ partNumber: part.partNumber, etag: etags.get(part.partNumber) ?? '' })),
+    );
+  } catch (error) {
+    if (isS3CallError(error) && error.code === 'NoSuchUpload') throw error; // finishedAlready decides
+    throw refusalFromS3(error);
+  }
+}
+
+/**
+ * POST /uploads/{id}/s3-part-urls (S3 transport): presigned UploadPart URLs for the listed parts,
+ * each bound to this upload, its part number and that part's exact size, for a few minutes.
+ */
+export async function s3PartUrls(
+  context: BrokerContext,
+  request: Request,
+  uploadId: string,
+): Promise<Response> {
+  const claims = await openUpload(context, request, uploadId);
+  if (claims.s3PartSize === undefined) throw badRequest('this upload uses B2 part URLs: POST part-urls');
+  const plan = partPlan(claims.size, claims.s3PartSize);
+  const { partNumbers } = await context.bodies.read(claims.principalId, () => readJson(request));
+  if (
+    !Array.isArray(partNumbers) ||
+    partNumbers.length < 1 ||
+    partNumbers.length > MAX_TARGETS ||
+    !partNumbers.every((n) => Number.isInteger(n) && n >= 1 && n <= plan.count)
+  ) {
+    throw badRequest(`partNumbers must list 1 to ${MAX_TARGETS} part numbers from 1 to ${plan.count}`);
+  }
+  // Signing costs B2 nothing, but the check that B2 holds no more than declared lists the parts.
+  await takeUploadCalls(context, claims, 1);
+  await refuseOverfull(context, claims, await storedParts(context, fileIdOf(uploadId)).catch(fromB2));
+  const s3 = s3Of(context);
+  const now = context.options.now();
+  const ttl = context.options.presignedUrlTtlSeconds;
+  const parts = await Promise.all(
+    (partNumbers as number[]).map(async (partNumber) => {
+      const { start, end } = partRange(plan, partNumber);
+      const url = await presign(
+        s3.endpoint,
+        {
+          method: 'PUT',
+          key: claims.fileName,
+          query: { partNumber: String(partNumber), uploadId },
+          headers: { 'content-length': String(end - start) },
+        },
+        ttl,
+        now,
+      );
+      return { partNumber, url, expiresAt: now + ttl * 1000 };
+    }),
+  );
+  return json({ parts });
+}
+
 export async function cancel(context: BrokerContext, request: Request, uploadId: string): Promise<Response> {
   await takeUploadCalls(context, await openUpload(context, request, uploadId), 1);
-  await context.client.cancelLargeFile({ fileId: uploadId }).catch(fromB2);
+  await context.client.cancelLargeFile({ fileId: fileIdOf(uploadId) }).catch(fromB2);
   return json({ cancelled: true });
 }
 
@@ -144,7 +245,7 @@ async function refuseOverfull(context: BrokerContext, claims: UploadClaims, part
 }
 
 async function cancelWith(context: BrokerContext, claims: UploadClaims, problem: string): Promise<never> {
-  await context.client.cancelLargeFile({ fileId: claims.uploadId }).catch(() => {});
+  await context.client.cancelLargeFile({ fileId: fileIdOf(claims.uploadId) }).catch(() => {});
   throw new Refusal(409, 'size_mismatch', problem);
 }
 
@@ -162,7 +263,7 @@ async function checkFinished(
   if (file.contentLength === claims.size) return;
   const { client, target } = context;
   const removed = await client
-    .deleteFileVersion({ fileId: claims.uploadId, fileName: claims.fileName })
+    .deleteFileVersion({ fileId: fileIdOf(claims.uploadId), fileName: claims.fileName })
     .then(() => 'deleted')
     .catch(() =>
       client.hideFile({ bucketId: target.bucketId, fileName: claims.fileName }).then(
@@ -189,12 +290,16 @@ async function finishedAlready(
   request: Request,
 ): Promise<Response> {
   // 400 covers both "no such unfinished file" and "these parts don't make it" (missing_part,
-  // part_sha1_mismatch, too small): only the file's state tells them apart.
-  if (!isB2Error(error) || (error.status !== 400 && error.status !== 404))
+  // part_sha1_mismatch, too small): only the file's state tells them apart. On S3 the same
+  // ambiguity is NoSuchUpload.
+  if (isS3CallError(error)) {
+    if (error.code !== 'NoSuchUpload') throw refusalFromS3(error);
+  } else if (!isB2Error(error) || (error.status !== 400 && error.status !== 404)) {
     throw refusalFromB2(error, 'upload');
+  }
   let file: Awaited<ReturnType<BrokerContext['client']['getFileInfo']>>;
   try {
-    file = await context.client.getFileInfo({ fileId: claims.uploadId });
+    file = await context.client.getFileInfo({ fileId: fileIdOf(claims.uploadId) });
   } catch (lookup) {
     throw refusalFromB2(lookup, 'upload');
   }
@@ -205,14 +310,18 @@ async function finishedAlready(
   if (file.action === 'start') {
     // A part may have landed after the listing: if the parts no longer make the declared size, the
     // upload is cancelled rather than left holding them.
-    await refuseMismatch(context, claims, await storedParts(context, claims.uploadId).catch(fromB2));
+    await refuseMismatch(
+      context,
+      claims,
+      await storedParts(context, fileIdOf(claims.uploadId)).catch(fromB2),
+    );
     throw finishRefused(error);
   }
-  throw refusalFromB2(error, 'upload');
+  throw isS3CallError(error) ? refusalFromS3(error) : refusalFromB2(error, 'upload');
 }
 
 /** B2 refused to finish a file that is still unfinished: the part SHA-1s or sizes are wrong. */
-function finishRefused(error: B2Error): Refusal {
+function finishRefused(error: B2Error | S3CallError): Refusal {
   return badRequest(
     `B2 refused to finish: the parts don't match partSha1Array or are too small (${error.code})`,
   );

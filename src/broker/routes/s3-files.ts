@@ -1,0 +1,170 @@
+/**
+ * Small files straight to B2 through S3 (docs/broker-protocol.md, POST /files/presign and
+ * POST /files/{id}/confirm). The broker signs one PutObject for the name it chose, binding the
+ * exact Content-Length, Content-Type, Content-MD5 and file info, for a few minutes; the browser PUTs
+ * the bytes to B2; then the broker reads what B2 stored (native API) and keeps it only if it is
+ * what was declared.
+ */
+import { isB2Error } from '../../b2/errors.js';
+import type { DownloadedFile } from '../../b2/download.js';
+import { refusalFromB2 } from '../b2-errors.js';
+import { reportCompletion } from '../completion.js';
+import { authenticate, type BrokerContext, s3Of } from '../context.js';
+import { badRequest, Refusal } from '../errors.js';
+import { json, readJson } from '../http.js';
+import { objectHeaders } from '../s3/metadata.js';
+import { presign } from '../s3/signer.js';
+import type { UploadClaims } from '../token.js';
+import { openUpload } from './session.js';
+import { admitSmallFile } from './small-files.js';
+
+const SHA1 = /^[0-9a-f]{40}$/;
+const MD5 = /^[0-9a-f]{32}$/;
+
+export async function presignSmallFile(context: BrokerContext, request: Request): Promise<Response> {
+  const s3 = s3Of(context);
+  const principal = await authenticate(context, request);
+  const body = await context.bodies.read(principal.id, () => readJson(request));
+  const sha1 = hexField(body.sha1, 'sha1', SHA1);
+  const md5 = hexField(body.md5, 'md5', MD5);
+  const admitted = await admitSmallFile(context, principal, {
+    name: body.name,
+    size: body.size,
+    contentType: body.contentType,
+    lastModified: body.lastModified,
+    info: body.info,
+  });
+
+  const now = context.options.now();
+  const ttl = context.options.presignedUrlTtlSeconds;
+  // What the browser must send, byte for byte: all of it is in the signature.
+  const headers = {
+    ...objectHeaders(admitted.contentType, admitted.fileInfo),
+    'content-md5': hexToBase64(md5),
+  };
+  const url = await presign(
+    s3.endpoint,
+    {
+      method: 'PUT',
+      key: admitted.fileName,
+      headers: { ...headers, 'content-length': String(admitted.size) },
+    },
+    ttl,
+    now,
+  );
+  const uploadId = crypto.randomUUID();
+  const expiresAt = now + context.options.tokenTtlMs;
+  const token = await context.tokens.sign({
+    uploadId,
+    principalId: principal.id,
+    fileName: admitted.fileName,
+    size: admitted.size,
+    expiresAt,
+    expected: { sha1, md5, contentType: admitted.contentType },
+  });
+  return json({
+    uploadId,
+    token,
+    fileName: admitted.fileName,
+    expiresAt,
+    put: { url, method: 'PUT', headers, expiresAt: now + ttl * 1000 },
+  });
+}
+
+/** How the stored bytes were checked against the client's hashes. */
+export type VerifiedBy = 'sha1' | 'md5';
+
+export async function confirmSmallFile(
+  context: BrokerContext,
+  request: Request,
+  uploadId: string,
+): Promise<Response> {
+  const claims = await openUpload(context, request, uploadId);
+  const expected = claims.expected;
+  if (!expected) throw new Refusal(401, 'bad_upload_token', 'The upload token is not for a presigned file.');
+  const bucketName = context.target.bucketName ?? '';
+  let stored: DownloadedFile;
+  try {
+    stored = (await context.client.headFileByName(bucketName, claims.fileName)).file;
+  } catch (error) {
+    if (isB2Error(error) && error.status === 404) {
+      throw new Refusal(404, 'not_found', 'B2 holds no file under this name: send the PUT first.');
+    }
+    throw refusalFromB2(error, 'upload');
+  }
+  const check = await compare(context, claims, stored);
+  if (!check.ok) {
+    // Nothing that fails its check is kept: the version goes, the client hears why.
+    await context.client
+      .deleteFileVersion({ fileName: stored.fileName, fileId: stored.fileId })
+      .catch((error: unknown) => {
+        throw refusalFromB2(error, 'upload');
+      });
+    throw check.refusal;
+  }
+  if (context.options.onUploadComplete) {
+    const file = await context.client.getFileInfo({ fileId: stored.fileId }).catch((error: unknown) => {
+      throw refusalFromB2(error, 'upload');
+    });
+    await reportCompletion(context, claims.principal, file, request);
+  }
+  return json({
+    fileId: stored.fileId,
+    fileName: stored.fileName,
+    size: stored.contentLength,
+    contentType: stored.contentType,
+    contentSha1: expected.sha1,
+    uploadTimestamp: stored.uploadTimestamp,
+    verifiedBy: check.verifiedBy,
+  });
+}
+
+type Check = { ok: true; verifiedBy: VerifiedBy } | { ok: false; refusal: Refusal };
+
+/**
+ * Size, type, then content: the SHA-1 B2 computed where it reports one, else the MD5 it stored
+ * (b2_get_file_info's contentMd5). A file B2 can vouch for by neither fails: never a silent pass.
+ */
+async function compare(context: BrokerContext, claims: UploadClaims, stored: DownloadedFile): Promise<Check> {
+  const expected = claims.expected!;
+  const mismatch = (what: string): Check => ({
+    ok: false,
+    refusal: new Refusal(409, 'content_mismatch', `B2 holds other bytes than were declared: ${what}.`),
+  });
+  if (stored.contentLength !== claims.size) {
+    return {
+      ok: false,
+      refusal: new Refusal(
+        409,
+        'size_mismatch',
+        `B2 holds ${stored.contentLength} bytes; ${claims.size} were declared.`,
+      ),
+    };
+  }
+  if (stored.contentType !== expected.contentType) return mismatch(`type ${stored.contentType}`);
+  const sha1 = stored.contentSha1?.toLowerCase().replace(/^unverified:/, '');
+  if (sha1 && SHA1.test(sha1)) {
+    return sha1 === expected.sha1 ? { ok: true, verifiedBy: 'sha1' } : mismatch('another SHA-1');
+  }
+  const info = await context.client.getFileInfo({ fileId: stored.fileId }).catch((error: unknown) => {
+    throw refusalFromB2(error, 'upload');
+  });
+  const md5 = info.contentMd5?.toLowerCase();
+  if (md5 && MD5.test(md5)) {
+    return md5 === expected.md5 ? { ok: true, verifiedBy: 'md5' } : mismatch('another MD5');
+  }
+  return mismatch('B2 reports neither a SHA-1 nor an MD5 to check it by');
+}
+
+function hexField(value: unknown, field: string, pattern: RegExp): string {
+  const hex = typeof value === 'string' ? value.trim().toLowerCase() : '';
+  if (!pattern.test(hex)) throw badRequest(`${field} must be ${pattern === SHA1 ? 40 : 32} hex digits`);
+  return hex;
+}
+
+function hexToBase64(hex: string): string {
+  let binary = '';
+  for (let i = 0; i < hex.length; i += 2)
+    binary += String.fromCharCode(Number.parseInt(hex.slice(i, i + 2), 16));
+  return btoa(binary);
+}
