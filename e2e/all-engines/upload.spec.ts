@@ -229,8 +229,8 @@ test('without Web Locks two tabs on one file never store wrong bytes; a supersed
   filesDir,
 }) => {
   // The documented fallback (docs/ui.md): with no navigator.locks (an http:// page off localhost,
-  // an old browser) tabs can't see each other. A second start of the same file may supersede the
-  // first, which then fails with the typed upload_expired; starting it again completes it.
+  // an old browser) tabs can't see each other, like two devices. A second start of the same file
+  // may supersede the first, which then fails with the typed upload_expired.
   const file = await writeFileOnDisk(join(filesDir, 'nolocks.bin'), 10, 12 * MiB);
   const tabs = [await openHarnessTab(), await openHarnessTab(await session.newTab())];
   for (const tab of tabs) {
@@ -241,13 +241,15 @@ test('without Web Locks two tabs on one file never store wrong bytes; a supersed
   }
   const options = { partSize: 2 * MiB, concurrency: 2 };
   const ids = await Promise.all(tabs.map((tab) => startPicked(tab, options)));
+  const settled = await Promise.all(tabs.map((tab, i) => finished(tab, ids[i]!)));
+  // Once the other tab is done, starting the superseded one again finishes it.
   for (const [i, tab] of tabs.entries()) {
-    let result = await finished(tab, ids[i]!);
+    let result = settled[i]!;
     if (result.state !== 'done') {
-      expect(result.error?.code).toBe('upload_expired');
+      expect(result.error?.code, JSON.stringify(result.error)).toBe('upload_expired');
       result = await finished(tab, await startPicked(tab, options));
     }
-    expect(result.state).toBe('done');
+    expect(result.state, JSON.stringify(result.error)).toBe('done');
     expect(await storedSha1(stack, result.result!.fileId)).toBe(file.sha1);
   }
   expect(stack.emulator.counters.snapshot().totals.tokenConflicts).toBe(0);
