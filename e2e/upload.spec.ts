@@ -55,33 +55,6 @@ test('with wholeFileSha1 the file carries large_file_sha1 of its bytes', async (
   expect(await storedSha1(stack, result.result!.fileId)).toBe(file.sha1);
 });
 
-test('pause stops sending until resume; the upload then completes', async ({
-  page,
-  openStack,
-  stack,
-  filesDir,
-}) => {
-  const file = await writeFileOnDisk(join(filesDir, 'pause.bin'), 3, 48 * MiB);
-  await openStack();
-  await page.setInputFiles('#file-input', file.path);
-  const id = await startPicked(page, { partSize: 4 * MiB, concurrency: 2 });
-  await untilPartsDone(page, id, 2);
-  await page.evaluate((uploadId) => window.b2upTest.uploads.pause(uploadId), id);
-  expect((await page.evaluate((uploadId) => window.b2upTest.uploads.snapshot(uploadId), id)).state).toBe(
-    'paused',
-  );
-  // Let the aborted requests settle, then watch a quiet window: nothing may be sent while paused.
-  await page.waitForTimeout(300);
-  const whilePaused = partBytesReceived(stack);
-  await page.waitForTimeout(1000);
-  expect(partBytesReceived(stack)).toBe(whilePaused);
-  await page.evaluate((uploadId) => window.b2upTest.uploads.resume(uploadId), id);
-  const result = await finished(page, id);
-  expect(result.state).toBe('done');
-  expect(result.backwards).toBe(0);
-  expect(await storedSha1(stack, result.result!.fileId)).toBe(file.sha1);
-});
-
 test('B2 faults on parts (503, 429 + Retry-After, 401 expired, reset mid-part) are survived', async ({
   page,
   openStack,

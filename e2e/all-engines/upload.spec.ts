@@ -66,6 +66,14 @@ const watchErrors = (tab: Tab) =>
   });
 const uncaught = (tab: Tab) => tab.evaluate(() => (window as unknown as { uncaught: string[] }).uncaught);
 
+/** Nothing reaches the emulator's part endpoint over a quiet window (after in-flight aborts settle). */
+async function expectNothingSent(stack: DevStack): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const before = partBytesReceived(stack);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  expect(partBytesReceived(stack)).toBe(before);
+}
+
 test('a small file goes through the broker in one verified request', async ({ openHarnessTab, stack }) => {
   const tab = await openHarnessTab();
   const size = 1_500_000; // below the broker's smallFileMaxSize (2 × the 1 MB minimum part)
@@ -104,6 +112,44 @@ test('a 300 MB file uploads in parallel parts and downloads back identical', asy
   expect(await storedSha1(stack, result.result!.fileId)).toBe(file.sha1);
   expect(stack.emulator.counters.snapshot().totals.tokenConflicts).toBe(0);
   expect(await unfinishedLargeFiles(stack)).toEqual([]);
+});
+
+test('pause stops sending, resume goes on, twice over; the upload then completes', async ({
+  openHarnessTab,
+  stack,
+  filesDir,
+}) => {
+  const file = await writeFileOnDisk(join(filesDir, 'pause.bin'), 3, 48 * MiB);
+  const tab = await openHarnessTab();
+  await pick(tab, file.path);
+  // A link that lets a few parts through, then holds the rest: every pause lands mid-upload.
+  const hold = (after: number) =>
+    stack.emulator.faults.add({
+      endpoints: ['b2_upload_part'],
+      fault: { kind: 'stall', ms: 600_000 },
+      skip: after,
+      count: Infinity,
+    });
+  let release = hold(2);
+  const id = await startPicked(tab, { partSize: 4 * MiB, concurrency: 2 });
+  let parts = 2;
+  for (const round of [1, 2]) {
+    await untilPartsDone(tab, id, parts);
+    await tab.evaluate((uploadId) => window.b2upTest.uploads.pause(uploadId), id);
+    release();
+    expect((await snapshot(tab, id)).state, `pause ${round}`).toBe('paused');
+    await expectNothingSent(stack);
+    parts = (await snapshot(tab, id)).partsDone + 1;
+    release = round === 1 ? hold(1) : () => undefined;
+    await tab.evaluate((uploadId) => window.b2upTest.uploads.resume(uploadId), id);
+    await expect
+      .poll(async () => (await snapshot(tab, id)).state, { message: `resume ${round}` })
+      .not.toBe('paused');
+  }
+  const result = await finished(tab, id);
+  expect(result.state).toBe('done');
+  expect(result.backwards).toBe(0);
+  expect(await storedSha1(stack, result.result!.fileId)).toBe(file.sha1);
 });
 
 test('cancel leaves no unfinished large file and no resume record', async ({
