@@ -46,6 +46,16 @@ export function toUploadError(error: unknown): UploadError {
 
 function fromB2Error(error: B2Error): UploadError {
   if (error.code === 'aborted') return aborted();
+  if (isLargeFileGone(error)) {
+    return new UploadError(
+      'upload_expired',
+      'B2 no longer knows this upload (finished, cancelled or expired)',
+      {
+        status: error.status,
+        cause: error,
+      },
+    );
+  }
   const code: UploadErrorCode =
     error.status === 0 || error.status >= 500 || error.status === 408 ? 'network' : 'rejected';
   return new UploadError(code, error.message, { status: error.status, cause: error });
@@ -57,6 +67,17 @@ const HASHING_FAILED: Partial<Record<HashErrorCode, string>> = {
   wasm_failed: 'The SHA-1 could not be computed: its WebAssembly module could not start.',
   closed: 'The SHA-1 could not be computed: the uploader was closed.',
 };
+
+/**
+ * A part sent straight to B2 for a large file B2 no longer has (finished, or cancelled: another tab
+ * or device started the same file and the broker superseded this one) gets `400 bad_request`
+ * "Invalid fileId: …" (https://www.backblaze.com/apidocs/b2-list-parts and b2-cancel-large-file
+ * show the same answer). B2 uses bad_request for a SHA-1 mismatch too, so only the message tells
+ * them apart. Through the broker the same answer arrives as `not_found`.
+ */
+function isLargeFileGone(error: B2Error): boolean {
+  return error.status === 400 && error.code === 'bad_request' && error.message.startsWith('Invalid fileId');
+}
 
 /** A read of the file (hashing it, sending it) failed; `path` names it where there is one (Node). */
 export function unreadable(error: unknown, path?: string): UploadError {
