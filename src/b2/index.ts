@@ -5,14 +5,20 @@
 export { type Authorization, normaliseAuthorization } from './auth.js';
 export type { ContentSha1, UploadBody } from './body.js';
 export { type B2Client, createB2Client } from './client.js';
-export type {
-  ByteRange,
-  DownloadedFile,
-  DownloadOptions,
-  DownloadResponse,
-  HeadResponse,
+export {
+  buildDownloadUrl,
+  type ByteRange,
+  type DownloadedFile,
+  type DownloadLocator,
+  type DownloadOptions,
+  type DownloadProgress,
+  type DownloadResponse,
+  type DownloadUrlOptions,
+  type HeadResponse,
 } from './download.js';
 export { decodeB2, encodeB2 } from './encoding.js';
+export { customerKey } from './customer-key.js';
+export type { CustomerKey } from './encryption.js';
 export {
   type B2ClientCode,
   B2Error,
