@@ -6,6 +6,7 @@
 import { trimSlash } from './auth.js';
 import { type CustomerKey, customerKeyHeaders } from './encryption.js';
 import { decodeB2, encodeB2 } from './encoding.js';
+import type { ProgressCallback } from './progress.js';
 import {
   type ApiVersion,
   type FileRetention,
@@ -16,13 +17,6 @@ import {
 
 /** Bytes to fetch: inclusive `{start, end}` (end omitted = to EOF), or the last `suffix` bytes. */
 export type ByteRange = { start: number; end?: number } | { suffix: number };
-
-/** Bytes of a download's body received so far. */
-export interface DownloadProgress {
-  loaded: number;
-  /** Bytes this response carries (the range length for a 206). */
-  total: number;
-}
 
 export interface DownloadOptions {
   /** Part of the file to fetch (answered with 206). Default: the whole file. */
@@ -37,7 +31,7 @@ export interface DownloadOptions {
   /** The SSE-C key of a file stored with SSE-C (see `customerKey`). Default none. */
   encryption?: CustomerKey;
   /** Called as body bytes arrive (GET only). Default none. */
-  onProgress?: (progress: DownloadProgress) => void;
+  onProgress?: ProgressCallback;
   signal?: AbortSignal;
 }
 
@@ -187,22 +181,4 @@ export function parseContentRange(value: string | null): DownloadedFile['content
   const match = value === null ? null : /^bytes (\d+)-(\d+)\/(\d+)$/.exec(value.trim());
   if (!match) return null;
   return { start: Number(match[1]), end: Number(match[2]), size: Number(match[3]) };
-}
-
-/** The body, reporting bytes as they pass through. */
-export function withDownloadProgress(
-  body: ReadableStream<Uint8Array>,
-  total: number,
-  onProgress: (progress: DownloadProgress) => void,
-): ReadableStream<Uint8Array> {
-  let loaded = 0;
-  return body.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        loaded += chunk.byteLength;
-        controller.enqueue(chunk);
-        onProgress({ loaded, total });
-      },
-    }),
-  );
 }

@@ -10,11 +10,11 @@ import {
   downloadHeaders,
   type HeadResponse,
   parseDownloadHeaders,
-  withDownloadProgress,
 } from './download.js';
 import { B2Error } from './errors.js';
 import { errorFromResponse } from './http.js';
 import { type CallContext, withAccountRetries } from './json-call.js';
+import { withDownloadProgress } from './progress.js';
 
 export interface Downloader {
   get(locator: DownloadLocator, options?: DownloadOptions): Promise<DownloadResponse>;

@@ -11,7 +11,6 @@ export {
   type DownloadedFile,
   type DownloadLocator,
   type DownloadOptions,
-  type DownloadProgress,
   type DownloadResponse,
   type DownloadUrlOptions,
   type HeadResponse,
@@ -30,6 +29,7 @@ export {
   isTransportError,
 } from './errors.js';
 export type { FetchFunction } from './http.js';
+export type { ProgressCallback, TransferProgress } from './progress.js';
 export type { CallOptions, ClientRequest, JsonMethods, OperationMethods } from './operations.js';
 export type { B2ClientOptions } from './options.js';
 export type { RetryOptions } from './retry.js';
@@ -41,7 +41,7 @@ export {
   uploadFileToTarget,
   uploadPartToTarget,
 } from './target-upload.js';
-export type { FileUploadFields } from './upload-headers.js';
+export type { FileUploadFields, UploadEncryption } from './upload-headers.js';
 export type { UploadFileRequest, UploadPartRequest } from './account-uploads.js';
 export type {
   ApiVersion,
@@ -99,6 +99,7 @@ export type {
   Part,
   RequestOf,
   ResponseOf,
+  ResponseOverrides,
   ServerSideEncryption,
   ServerSideEncryptionRequest,
   StartLargeFileRequest,

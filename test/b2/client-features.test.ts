@@ -161,6 +161,83 @@ describe('B2 client: Object Lock, SSE-C, overrides, download URLs, progress', ()
     expect(() => buildDownloadUrl(downloadUrl, { fileId: 'x' }, { authorization: 't' })).toThrow(TypeError);
   });
 
+  it('uploads with SSE-C (file and parts) and lock fields', async () => {
+    const key = await customerKey(randomBytes(32));
+    const small = await b2.uploadFile({
+      bucketId,
+      fileName: 'ssec/small.txt',
+      body: 'small secret',
+      encryption: { mode: 'SSE-C', ...key },
+      legalHold: 'on',
+      fileRetention: { mode: 'governance', retainUntilTimestamp: emulator.clock.now() + 60_000 },
+    });
+    expect(small.serverSideEncryption?.mode).toBe('SSE-C');
+    expect(small.legalHold?.value).toBe('on');
+    expect(small.fileRetention?.value?.mode).toBe('governance');
+    expect(await text((await b2.downloadFileById(small.fileId!, { encryption: key })).body)).toBe(
+      'small secret',
+    );
+    const b2Encrypted = await b2.uploadFile({
+      bucketId,
+      fileName: 'sse-b2.txt',
+      body: 'x',
+      encryption: { mode: 'SSE-B2' },
+    });
+    expect(b2Encrypted.serverSideEncryption?.mode).toBe('SSE-B2');
+
+    const started = await b2.startLargeFile({
+      bucketId,
+      fileName: 'ssec/large.bin',
+      contentType: 'b2/x-auto',
+      serverSideEncryption: { mode: 'SSE-C', algorithm: 'AES256', ...key },
+    });
+    const parts = [randomBytes(2048), randomBytes(10)];
+    const refused = await rejection(
+      b2.uploadPart({ fileId: started.fileId!, partNumber: 1, body: parts[0]! }),
+    );
+    expect([refused.status, refused.code]).toEqual([403, 'access_denied']);
+    const sent = await Promise.all(
+      parts.map((body, i) =>
+        b2.uploadPart({ fileId: started.fileId!, partNumber: i + 1, body, encryption: key }),
+      ),
+    );
+    const done = await b2.finishLargeFile({
+      fileId: started.fileId!,
+      partSha1Array: sent.map((p) => p.contentSha1),
+    });
+    const got = await b2.downloadFileById(done.fileId!, { encryption: key });
+    expect(Buffer.from(await new Response(got.body).arrayBuffer()).equals(Buffer.concat(parts))).toBe(true);
+  });
+
+  it('reports upload progress as the connection takes the bytes, file and part', async () => {
+    const body = randomBytes(300_000);
+    const fileEvents: { loaded: number; total: number }[] = [];
+    const file = await b2.uploadFile({
+      bucketId,
+      fileName: 'progress/up.bin',
+      body: new Blob([body]),
+      onUploadProgress: (p) => fileEvents.push(p),
+    });
+    expect(file.contentLength).toBe(body.length);
+    expect(fileEvents.length).toBeGreaterThan(1);
+    expect(fileEvents.at(-1)).toEqual({ loaded: body.length, total: body.length });
+    expect(fileEvents.every((p, i) => i === 0 || p.loaded > fileEvents[i - 1]!.loaded)).toBe(true);
+    const started = await b2.startLargeFile({
+      bucketId,
+      fileName: 'progress/large.bin',
+      contentType: 'b2/x-auto',
+    });
+    const partEvents: number[] = [];
+    const part = await b2.uploadPart({
+      fileId: started.fileId!,
+      partNumber: 1,
+      body,
+      onUploadProgress: ({ loaded }) => partEvents.push(loaded),
+    });
+    expect(part.contentLength).toBe(body.length);
+    expect(partEvents.at(-1)).toBe(body.length);
+  });
+
   it('reports download progress up to the body length', async () => {
     const body = randomBytes(300_000);
     const file = await b2.uploadFile({ bucketId, fileName: 'progress/blob.bin', body });
