@@ -46,7 +46,11 @@ export function createAccountUploads(
   const partUrls = createUploadUrlPool(async (fileId, _count, signal) => [
     await callJson(context, 'b2_get_upload_part_url', () => ({ fileId }), signal),
   ]);
-  const attemptSettings = (signal: AbortSignal | undefined): AttemptSettings => ({
+  const attemptSettings = (
+    signal: AbortSignal | undefined,
+    onProgress?: AttemptSettings['onProgress'],
+  ): AttemptSettings => ({
+    onProgress,
     timeout: settings.uploadTimeout,
     testMode: context.testMode,
     signal,
@@ -59,7 +63,14 @@ export function createAccountUploads(
       fileUploadHeaders(request, '', prepared.sha1Header);
       return withUploadRetries(
         fileUrls.sourceFor(request.bucketId),
-        (target) => postFile(context.transport, target, request, prepared, attemptSettings(request.signal)),
+        (target) =>
+          postFile(
+            context.transport,
+            target,
+            request,
+            prepared,
+            attemptSettings(request.signal, request.onUploadProgress),
+          ),
         settings.retry,
         request.signal,
       );
@@ -70,7 +81,14 @@ export function createAccountUploads(
       return withUploadRetries(
         partUrls.sourceFor(request.fileId),
         (target) =>
-          postPart(context.transport, target, request.partNumber, prepared, attemptSettings(request.signal)),
+          postPart(
+            context.transport,
+            target,
+            request.partNumber,
+            prepared,
+            attemptSettings(request.signal, request.onUploadProgress),
+            request.encryption,
+          ),
         settings.retry,
         request.signal,
       );

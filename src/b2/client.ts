@@ -3,7 +3,14 @@
  * account token when B2 says it expired, keeps pools of upload URLs, and applies B2's retry rules.
  */
 import { type Authorization, createAuthSession, requestAuthorization } from './auth.js';
-import type { DownloadOptions, DownloadResponse, HeadResponse } from './download.js';
+import {
+  buildDownloadUrl,
+  type DownloadLocator,
+  type DownloadOptions,
+  type DownloadResponse,
+  type DownloadUrlOptions,
+  type HeadResponse,
+} from './download.js';
 import { createDownloader } from './downloader.js';
 import { createTransport } from './http.js';
 import { type CallContext, callJson } from './json-call.js';
@@ -79,6 +86,11 @@ export interface B2Client extends JsonMethods {
   headFileById(fileId: string, options?: DownloadOptions): Promise<HeadResponse>;
   /** HEAD by name: the headers only. */
   headFileByName(bucketName: string, fileName: string, options?: DownloadOptions): Promise<HeadResponse>;
+  /**
+   * The URL of a file on the authorized account's download host, for links and other HTTP clients
+   * (authorizes first if needed). See buildDownloadUrl.
+   */
+  getDownloadUrl(locator: DownloadLocator, options?: Omit<DownloadUrlOptions, 'apiVersion'>): Promise<string>;
 }
 
 export function createB2Client(userOptions: B2ClientOptions): B2Client {
@@ -154,5 +166,9 @@ export function createB2Client(userOptions: B2ClientOptions): B2Client {
     headFileById: (fileId, downloadOptions) => downloader.head({ fileId }, downloadOptions),
     headFileByName: (bucketName, fileName, downloadOptions) =>
       downloader.head({ bucketName, fileName }, downloadOptions),
+    async getDownloadUrl(locator, urlOptions = {}) {
+      const { downloadUrl } = await session.current();
+      return buildDownloadUrl(downloadUrl, locator, { ...urlOptions, apiVersion: options.apiVersion });
+    },
   };
 }

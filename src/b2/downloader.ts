@@ -3,18 +3,18 @@
  * expired account token, never retry 404/416. Retries cover getting the response headers only.
  */
 import {
-  type ByteRange,
+  buildDownloadUrl,
   type DownloadLocator,
   type DownloadOptions,
   type DownloadResponse,
-  downloadUrl,
+  downloadHeaders,
   type HeadResponse,
   parseDownloadHeaders,
-  rangeHeader,
 } from './download.js';
 import { B2Error } from './errors.js';
 import { errorFromResponse } from './http.js';
 import { type CallContext, withAccountRetries } from './json-call.js';
+import { withDownloadProgress } from './progress.js';
 
 export interface Downloader {
   get(locator: DownloadLocator, options?: DownloadOptions): Promise<DownloadResponse>;
@@ -29,10 +29,13 @@ export function createDownloader(context: CallContext): Downloader {
       context,
       async (authorization) => {
         const token = explicitToken === undefined ? authorization.authorizationToken : explicitToken;
-        const url = downloadUrl(authorization.downloadUrl, context.apiVersion, locator);
+        const url = buildDownloadUrl(authorization.downloadUrl, locator, {
+          apiVersion: context.apiVersion,
+          ...(options.overrides ? { overrides: options.overrides } : {}),
+        });
         const response = await context.transport.send(url, {
           method,
-          headers: downloadHeaders(token, options.range),
+          headers: downloadHeaders(token, options),
           timeout: context.timeout,
           ...(options.signal ? { signal: options.signal } : {}),
         });
@@ -54,11 +57,14 @@ export function createDownloader(context: CallContext): Downloader {
   return {
     async get(locator, options = {}) {
       const response = await fetchDownload('GET', locator, options);
+      const file = parseDownloadHeaders(response.headers);
+      const body =
+        response.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() });
       return {
         status: response.status,
-        file: parseDownloadHeaders(response.headers),
+        file,
         headers: response.headers,
-        body: response.body ?? new ReadableStream<Uint8Array>({ start: (controller) => controller.close() }),
+        body: options.onProgress ? withDownloadProgress(body, file.contentLength, options.onProgress) : body,
       };
     },
     async head(locator, options = {}) {
@@ -70,11 +76,4 @@ export function createDownloader(context: CallContext): Downloader {
       };
     },
   };
-}
-
-function downloadHeaders(token: string | false, range: ByteRange | undefined): Record<string, string> {
-  const headers: Record<string, string> = {};
-  if (token) headers.Authorization = token;
-  if (range) headers.Range = rangeHeader(range);
-  return headers;
 }

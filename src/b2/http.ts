@@ -15,8 +15,11 @@ export interface SendOptions {
   headers: Record<string, string>;
   /** JSON request body (sets Content-Type: application/json). */
   json?: unknown;
-  /** Raw request body; Blob and Uint8Array let fetch send an exact Content-Length (B2 refuses chunked). */
-  body?: Blob | Uint8Array;
+  /**
+   * Raw request body; Blob and Uint8Array let fetch send an exact Content-Length (B2 refuses chunked).
+   * A stream needs its Content-Length header set by the caller.
+   */
+  body?: Blob | Uint8Array | ReadableStream<Uint8Array>;
   signal?: AbortSignal;
   /** ms until response headers, or false for none. */
   timeout: number | false;

@@ -5,14 +5,19 @@
 export { type Authorization, normaliseAuthorization } from './auth.js';
 export type { ContentSha1, UploadBody } from './body.js';
 export { type B2Client, createB2Client } from './client.js';
-export type {
-  ByteRange,
-  DownloadedFile,
-  DownloadOptions,
-  DownloadResponse,
-  HeadResponse,
+export {
+  buildDownloadUrl,
+  type ByteRange,
+  type DownloadedFile,
+  type DownloadLocator,
+  type DownloadOptions,
+  type DownloadResponse,
+  type DownloadUrlOptions,
+  type HeadResponse,
 } from './download.js';
 export { decodeB2, encodeB2 } from './encoding.js';
+export { customerKey } from './customer-key.js';
+export type { CustomerKey } from './encryption.js';
 export {
   type B2ClientCode,
   B2Error,
@@ -24,6 +29,7 @@ export {
   isTransportError,
 } from './errors.js';
 export type { FetchFunction } from './http.js';
+export type { ProgressCallback, TransferProgress } from './progress.js';
 export type { CallOptions, ClientRequest, JsonMethods, OperationMethods } from './operations.js';
 export type { B2ClientOptions } from './options.js';
 export type { RetryOptions } from './retry.js';
@@ -35,7 +41,7 @@ export {
   uploadFileToTarget,
   uploadPartToTarget,
 } from './target-upload.js';
-export type { FileUploadFields } from './upload-headers.js';
+export type { FileUploadFields, UploadEncryption } from './upload-headers.js';
 export type { UploadFileRequest, UploadPartRequest } from './account-uploads.js';
 export type {
   ApiVersion,
@@ -93,6 +99,7 @@ export type {
   Part,
   RequestOf,
   ResponseOf,
+  ResponseOverrides,
   ServerSideEncryption,
   ServerSideEncryptionRequest,
   StartLargeFileRequest,

@@ -4,9 +4,11 @@
  * rule 1 that swaps URLs on failure.
  */
 
-import { type ContentSha1, type PreparedBody, prepareBody, type UploadBody } from './body.js';
+import { byteLength, type ContentSha1, type PreparedBody, prepareBody, type UploadBody } from './body.js';
+import type { CustomerKey } from './encryption.js';
 import { isB2Error } from './errors.js';
 import { createTransport, errorFromResponse, type FetchFunction, readJson, type Transport } from './http.js';
+import { type ProgressCallback, withUploadProgress } from './progress.js';
 import { backoffDelay, decideUploadRetry, type ResolvedRetryOptions, type UploadDecision } from './retry.js';
 import { type FileUploadFields, fileUploadHeaders, partUploadHeaders } from './upload-headers.js';
 import type { FileVersion, Part, TestMode } from './wire.js';
@@ -21,6 +23,8 @@ export interface FileUploadRequest extends FileUploadFields {
   body: UploadBody;
   /** See ContentSha1. Default: computed by the client and sent in the header. */
   contentSha1?: ContentSha1;
+  /** Bytes handed to the connection, from 0 again on each attempt (Node, Deno, Bun). Default none. */
+  onUploadProgress?: ProgressCallback;
   signal?: AbortSignal;
 }
 
@@ -30,6 +34,10 @@ export interface PartUploadRequest {
   body: UploadBody;
   /** See ContentSha1. Default: computed by the client and sent in the header. */
   contentSha1?: ContentSha1;
+  /** The SSE-C key the large file was started with. Default none. */
+  encryption?: CustomerKey;
+  /** Bytes handed to the connection, from 0 again on each attempt (Node, Deno, Bun). Default none. */
+  onUploadProgress?: ProgressCallback;
   signal?: AbortSignal;
 }
 
@@ -75,6 +83,7 @@ export async function uploadPartToTarget(
     request.partNumber,
     prepared,
     attemptSettings(options, request),
+    request.encryption,
   );
 }
 
@@ -82,10 +91,20 @@ export interface AttemptSettings {
   timeout: number | false;
   testMode: TestMode | undefined;
   signal: AbortSignal | undefined;
+  /** Upload progress of this attempt; set, the body is streamed with an explicit Content-Length. */
+  onProgress?: ProgressCallback | undefined;
 }
 
-function attemptSettings(options: TargetUploadOptions, request: { signal?: AbortSignal }): AttemptSettings {
-  return { timeout: options.timeout ?? false, testMode: options.testMode, signal: request.signal };
+function attemptSettings(
+  options: TargetUploadOptions,
+  request: { signal?: AbortSignal; onUploadProgress?: ProgressCallback },
+): AttemptSettings {
+  return {
+    timeout: options.timeout ?? false,
+    testMode: options.testMode,
+    signal: request.signal,
+    onProgress: request.onUploadProgress,
+  };
 }
 
 export async function postFile(
@@ -110,12 +129,14 @@ export async function postPart(
   partNumber: number,
   prepared: PreparedBody,
   settings: AttemptSettings,
+  encryption?: CustomerKey,
 ): Promise<Part> {
   const headers = partUploadHeaders(
     partNumber,
     target.authorizationToken,
     prepared.sha1Header,
     settings.testMode,
+    encryption,
   );
   return post<Part>(transport, target, headers, prepared, settings);
 }
@@ -127,10 +148,13 @@ async function post<T>(
   prepared: PreparedBody,
   settings: AttemptSettings,
 ): Promise<T> {
+  const { payload } = prepared;
+  const progress = settings.onProgress;
   const response = await transport.send(target.uploadUrl, {
     method: 'POST',
-    headers,
-    body: prepared.payload,
+    // A streamed body has no length of its own: state it, or fetch would send it chunked.
+    headers: progress ? { ...headers, 'Content-Length': String(byteLength(payload)) } : headers,
+    body: progress ? withUploadProgress(payload, progress) : payload,
     timeout: settings.timeout,
     ...(settings.signal ? { signal: settings.signal } : {}),
   });

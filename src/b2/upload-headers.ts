@@ -3,7 +3,18 @@
  * which derives it exactly from the Blob/Uint8Array body (B2 refuses chunked transfer encoding).
  */
 import { encodeB2 } from './encoding.js';
-import { B2_INFO_HEADERS, Header, Limits, type TestMode } from './wire.js';
+import { type CustomerKey, customerKeyHeaders } from './encryption.js';
+import {
+  B2_INFO_HEADERS,
+  type FileRetention,
+  Header,
+  type LegalHold,
+  Limits,
+  type TestMode,
+} from './wire.js';
+
+/** Server-side encryption of an upload: B2's key (SSE-B2) or yours (SSE-C, see `customerKey`). */
+export type UploadEncryption = { mode: 'SSE-B2' } | ({ mode: 'SSE-C' } & CustomerKey);
 
 /** Metadata of a small-file upload. */
 export interface FileUploadFields {
@@ -22,6 +33,26 @@ export interface FileUploadFields {
   lastModifiedMillis?: number;
   /** X-Bz-Custom-Upload-Timestamp in ms (needs account enablement). Default none. */
   customUploadTimestamp?: number;
+  /** Server-side encryption. Default none: the bucket's default encryption applies. */
+  encryption?: UploadEncryption;
+  /** Object Lock retention (bucket with Object Lock; needs writeFileRetentions). Default: the bucket's. */
+  fileRetention?: FileRetention;
+  /** Object Lock legal hold (needs writeFileLegalHolds). Default none. */
+  legalHold?: LegalHold;
+}
+
+/** Encryption and Object Lock headers of b2_upload_file. */
+function protectionHeaders(fields: FileUploadFields): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const { encryption, fileRetention, legalHold } = fields;
+  if (encryption?.mode === 'SSE-B2') headers['X-Bz-Server-Side-Encryption'] = 'AES256';
+  if (encryption?.mode === 'SSE-C') Object.assign(headers, customerKeyHeaders(encryption));
+  if (fileRetention?.mode) {
+    headers['X-Bz-File-Retention-Mode'] = fileRetention.mode;
+    headers['X-Bz-File-Retention-Retain-Until-Timestamp'] = String(fileRetention.retainUntilTimestamp);
+  }
+  if (legalHold) headers['X-Bz-File-Legal-Hold'] = legalHold;
+  return headers;
 }
 
 export function fileUploadHeaders(
@@ -40,15 +71,18 @@ export function fileUploadHeaders(
   if (fields.customUploadTimestamp !== undefined) {
     headers[Header.customUploadTimestamp] = String(fields.customUploadTimestamp);
   }
+  Object.assign(headers, protectionHeaders(fields));
   if (testMode) headers[Header.testMode] = testMode;
   return headers;
 }
 
+/** `encryption`: the SSE-C key the large file was started with (each part must carry it). */
 export function partUploadHeaders(
   partNumber: number,
   uploadToken: string,
   sha1Header: string,
   testMode?: TestMode,
+  encryption?: CustomerKey,
 ): Record<string, string> {
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > Limits.maxParts) {
     throw new RangeError(`partNumber must be an integer from 1 to ${Limits.maxParts}`);
@@ -57,6 +91,7 @@ export function partUploadHeaders(
     Authorization: uploadToken,
     [Header.partNumber]: String(partNumber),
     [Header.contentSha1]: sha1Header,
+    ...customerKeyHeaders(encryption),
   };
   if (testMode) headers[Header.testMode] = testMode;
   return headers;

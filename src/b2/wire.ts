@@ -518,16 +518,24 @@ export interface UpdateFileLegalHoldResponse {
   legalHold: LegalHold;
 }
 
-export interface GetDownloadAuthorizationRequest {
-  bucketId: string;
-  fileNamePrefix: string;
-  validDurationInSeconds: number;
+/**
+ * Response headers B2 sets from the request instead of the file's info (query parameters of both
+ * download URLs). A download authorization minted with one of them only works when the download
+ * names the same value.
+ */
+export interface ResponseOverrides {
   b2ContentDisposition?: string;
   b2ContentLanguage?: string;
   b2Expires?: string;
   b2CacheControl?: string;
   b2ContentEncoding?: string;
   b2ContentType?: string;
+}
+
+export interface GetDownloadAuthorizationRequest extends ResponseOverrides {
+  bucketId: string;
+  fileNamePrefix: string;
+  validDurationInSeconds: number;
 }
 
 export interface GetDownloadAuthorizationResponse {

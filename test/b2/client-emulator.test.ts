@@ -4,31 +4,15 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type B2Client,
-  type B2Error,
-  createB2Client,
-  type FileVersion,
-  isB2Error,
-  uploadFileToTarget,
-} from '../../src/b2/index.js';
+import { type B2Client, createB2Client, type FileVersion, uploadFileToTarget } from '../../src/b2/index.js';
 import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { rejection } from './rejection.js';
 
 const sha1 = (data: Uint8Array | string) => createHash('sha1').update(data).digest('hex');
 const bytes = (length: number, seed: number) => new Uint8Array(length).map((_, i) => (i * 31 + seed) % 256);
 const text = (stream: ReadableStream<Uint8Array>) => new Response(stream).text();
 const binary = async (stream: ReadableStream<Uint8Array>) =>
   new Uint8Array(await new Response(stream).arrayBuffer());
-
-async function rejection(promise: Promise<unknown>): Promise<B2Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isB2Error(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('B2 client against the emulator', () => {
   const minPartSize = 1024;

@@ -3,11 +3,11 @@ import {
   type B2ClientOptions,
   B2Error,
   createB2Client,
-  isB2Error,
   uploadFileToTarget,
   uploadPartToTarget,
 } from '../../src/b2/index.js';
 import { type FakeB2, startFakeB2 } from './fake-b2.js';
+import { rejection } from './rejection.js';
 
 let fake: FakeB2;
 let sleeps: number[];
@@ -33,16 +33,6 @@ function client(extra: Partial<B2ClientOptions> = {}) {
     },
     ...extra,
   });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<B2Error> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isB2Error(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection');
 }
 
 const uploadAuth = () =>

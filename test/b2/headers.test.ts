@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { prepareBody, sha1Hex } from '../../src/b2/body.js';
-import { downloadUrl, parseContentRange, parseDownloadHeaders, rangeHeader } from '../../src/b2/download.js';
+import {
+  buildDownloadUrl,
+  parseContentRange,
+  parseDownloadHeaders,
+  rangeHeader,
+} from '../../src/b2/download.js';
 import { B2Error, isB2Error } from '../../src/b2/errors.js';
 import { fileUploadHeaders, partUploadHeaders } from '../../src/b2/upload-headers.js';
 
@@ -86,12 +91,28 @@ describe('upload bodies and SHA-1', () => {
 
 describe('download requests and response headers', () => {
   it('builds by-id and by-name URLs', () => {
-    expect(downloadUrl('https://f002.example/', 'v4', { fileId: '4_z+1' })).toBe(
-      'https://f002.example/b2api/v4/b2_download_file_by_id?fileId=4_z%2B1',
+    expect(buildDownloadUrl('https://f002.example/', { fileId: '4_z+1' }, { apiVersion: 'v2' })).toBe(
+      'https://f002.example/b2api/v2/b2_download_file_by_id?fileId=4_z%2B1',
     );
     expect(
-      downloadUrl('https://f002.example', 'v4', { bucketName: 'my-bucket', fileName: 'a dir/ü+.txt' }),
+      buildDownloadUrl('https://f002.example', { bucketName: 'my-bucket', fileName: 'a dir/ü+.txt' }),
     ).toBe('https://f002.example/file/my-bucket/a%20dir/%C3%BC%2B.txt');
+  });
+
+  it('puts a download authorization (by name only) and response overrides in the query', () => {
+    const url = buildDownloadUrl(
+      'https://f002.example',
+      { bucketName: 'b', fileName: 'r.pdf' },
+      { authorization: '4_tok+en', overrides: { b2ContentDisposition: 'attachment; filename="a b.pdf"' } },
+    );
+    expect(url).toBe(
+      'https://f002.example/file/b/r.pdf?Authorization=4_tok%2Ben&b2ContentDisposition=attachment%3B%20filename%3D%22a%20b.pdf%22',
+    );
+    const params = new URL(url).searchParams;
+    expect(params.get('b2ContentDisposition')).toBe('attachment; filename="a b.pdf"');
+    expect(() => buildDownloadUrl('https://f002.example', { fileId: 'x' }, { authorization: 't' })).toThrow(
+      TypeError,
+    );
   });
 
   it('formats ranges', () => {
@@ -120,8 +141,40 @@ describe('download requests and response headers', () => {
       uploadTimestamp: 1639753356820,
       info: { author: 'Zoë & co' },
       contentRange: { start: 5, end: 8, size: 10 },
+      serverSideEncryption: null,
+      fileRetention: null,
+      legalHold: null,
+      unauthorizedToRead: [],
     });
     expect(parseContentRange(null)).toBeNull();
+  });
+
+  it('parses encryption and Object Lock headers, and the ones withheld', () => {
+    const locked = parseDownloadHeaders(
+      new Headers({
+        'X-Bz-Server-Side-Encryption-Customer-Algorithm': 'AES256',
+        'X-Bz-Server-Side-Encryption-Customer-Key-Md5': 'bWQ1',
+        'X-Bz-File-Retention-Mode': 'compliance',
+        'X-Bz-File-Retention-Retain-Until-Timestamp': '1900000000000',
+        'X-Bz-File-Legal-Hold': 'on',
+      }),
+    );
+    expect(locked).toMatchObject({
+      serverSideEncryption: 'SSE-C',
+      fileRetention: { mode: 'compliance', retainUntilTimestamp: 1900000000000 },
+      legalHold: 'on',
+    });
+    const withheld = parseDownloadHeaders(
+      new Headers({
+        'X-Bz-Server-Side-Encryption': 'AES256',
+        'X-Bz-Client-Unauthorized-To-Read': 'X-Bz-File-Retention-Mode, X-Bz-File-Legal-Hold',
+      }),
+    );
+    expect(withheld).toMatchObject({
+      serverSideEncryption: 'SSE-B2',
+      fileRetention: null,
+      unauthorizedToRead: ['X-Bz-File-Retention-Mode', 'X-Bz-File-Legal-Hold'],
+    });
   });
 });
 
