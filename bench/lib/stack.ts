@@ -20,7 +20,8 @@ export interface BenchStack {
   brokerUrl: string;
   bucketId: string;
   bucketName: string;
-  emulator: { url: string; keyId: string; key: string };
+  /** The emulator, its master key, and the signing region of its S3-compatible API (served at `url`). */
+  emulator: { url: string; keyId: string; key: string; region: string };
   /** A master-key client of the emulator. */
   admin: B2Client;
   /** One endpoint's counters (`GET /__emulator/counters`). */

@@ -1,7 +1,7 @@
 // The `backblaze-b2` npm package, used the way its README shows for large files: start, one part
 // URL per concurrent part, each part read into a Buffer and uploaded with uploadPart (the package
 // computes its SHA-1), finish. Same file, concurrency and part size as b2up. Prints
-// {"ms", "peakRss", "cpu", "size"}.
+// {"ms", "peakRss", "cpu", "cpuTotal", "size"}.
 import { open, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename } from 'node:path';
@@ -11,6 +11,7 @@ const B2 = createRequire(import.meta.url)('backblaze-b2');
 const { realm, keyId, key, bucketId, path, concurrency, partSize } = JSON.parse(process.argv[2]);
 
 const t0 = performance.now();
+const cpu0 = cpuSeconds();
 const b2 = new B2({ applicationKeyId: keyId, applicationKey: key });
 // The package only knows api.backblazeb2.com; axiosOverride points authorize at the emulator.
 await b2.authorize({ axiosOverride: { url: `${realm}/b2api/v2/b2_authorize_account` } });
@@ -45,4 +46,6 @@ await Promise.all(
 await file.close();
 await b2.finishLargeFile({ fileId: started.fileId, partSha1Array: sha1s });
 const ms = performance.now() - t0;
-process.stdout.write(JSON.stringify({ ms, peakRss: peakRss(), cpu: cpuSeconds(), size }));
+process.stdout.write(
+  JSON.stringify({ ms, peakRss: peakRss(), cpu: cpuSeconds() - cpu0, cpuTotal: cpuSeconds(), size }),
+);

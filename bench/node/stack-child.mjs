@@ -11,7 +11,12 @@ process.stdout.write(
     brokerUrl: stack.brokerUrl,
     bucketId: stack.bucketId,
     bucketName: stack.bucketName,
-    emulator: { url: stack.emulator.url, keyId: stack.emulator.keyId, key: stack.emulator.key },
+    emulator: {
+      url: stack.emulator.url,
+      keyId: stack.emulator.keyId,
+      key: stack.emulator.key,
+      region: stack.emulator.region,
+    },
   })}\n`,
 );
 process.stdin.resume();
