@@ -1,13 +1,17 @@
 // b2up in Node: createNodeUploader (the built package, what users install) through the broker,
-// the file opened with fs.openAsBlob (streamed from disk). Prints {"ms", "peakRss", "cpu", "cpuTotal", "size"}.
-import { createHttpBrokerClient } from '../../dist/src/index.js';
+// built as `b2up upload` builds it (broker calls over node:http), the file opened with openFile. Prints {"ms", "peakRss", "cpu", "cpuTotal", "size"}.
+import { nodeHttpFetch } from '../../dist/src/node/http-fetch.js';
 import { createNodeUploader, openFile } from '../../dist/src/node/upload.js';
+import { createHttpBrokerClient } from '../../dist/src/upload/http-broker.js';
 import { cpuSeconds, peakRss } from './peak-rss.mjs';
 
 const { broker, path, concurrency, partSize } = JSON.parse(process.argv[2]);
 const cpu0 = cpuSeconds();
 const uploader = createNodeUploader({
-  broker: createHttpBrokerClient(broker, { headers: () => ({ Authorization: 'Bearer bench' }) }),
+  broker: createHttpBrokerClient(broker, {
+    headers: () => ({ Authorization: 'Bearer bench' }),
+    fetch: nodeHttpFetch,
+  }),
   concurrency,
   partSize,
   stateDirectory: false,

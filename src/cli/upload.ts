@@ -5,6 +5,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { nodeHttpFetch } from '../node/http-fetch.js';
 import { createNodeUploader, defaultStateDirectory, openFile } from '../node/upload.js';
 import { isUploadError } from '../upload/errors.js';
 import { createHttpBrokerClient } from '../upload/http-broker.js';
@@ -95,7 +96,11 @@ export const uploadCommand: CliCommand = {
   async run(args, io) {
     const options = parseUploadArgs(args);
     const uploader = createNodeUploader({
-      broker: createHttpBrokerClient(options.broker, { headers: () => options.headers }),
+      broker: createHttpBrokerClient(options.broker, {
+        headers: () => options.headers,
+        // node:http, not Node's fetch: see src/node/http-fetch.ts (peak memory).
+        fetch: nodeHttpFetch,
+      }),
       concurrency: options.concurrency,
       partSize: options.partSize,
       stateDirectory: options.stateDirectory,
