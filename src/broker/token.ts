@@ -29,6 +29,8 @@ export interface ExpectedContent {
   sha1: string;
   md5: string;
   contentType: string;
+  /** The file-info keys the broker signed (lower-case): any other key was added by the sender. */
+  infoKeys: string[];
 }
 
 export type TokenCheck =
@@ -69,7 +71,14 @@ export function createTokenSigner(secret: Uint8Array): TokenSigner {
             s: claims.size,
             e: claims.expiresAt,
             ...(claims.expected
-              ? { x: [claims.expected.sha1, claims.expected.md5, claims.expected.contentType] }
+              ? {
+                  x: [
+                    claims.expected.sha1,
+                    claims.expected.md5,
+                    claims.expected.contentType,
+                    claims.expected.infoKeys,
+                  ],
+                }
               : {}),
             ...(claims.s3PartSize === undefined ? {} : { ps: claims.s3PartSize }),
           }),
@@ -118,9 +127,12 @@ function parseClaims(payload: string): UploadClaims | undefined {
       claims.s3PartSize = ps as number;
     }
     if (x === undefined) return claims;
-    if (!Array.isArray(x) || x.length !== 3 || !x.every((item) => typeof item === 'string')) return undefined;
-    const [sha1, md5, contentType] = x as [string, string, string];
-    return { ...claims, expected: { sha1, md5, contentType } };
+    if (!Array.isArray(x) || x.length !== 4) return undefined;
+    const [sha1, md5, contentType, infoKeys] = x as unknown[];
+    if (typeof sha1 !== 'string' || typeof md5 !== 'string' || typeof contentType !== 'string')
+      return undefined;
+    if (!Array.isArray(infoKeys) || !infoKeys.every((key) => typeof key === 'string')) return undefined;
+    return { ...claims, expected: { sha1, md5, contentType, infoKeys } };
   } catch {
     return undefined;
   }

@@ -120,10 +120,15 @@ describe('S3 XML', () => {
 });
 
 describe('presigned-file tokens', () => {
-  it('carry the declared SHA-1, MD5 and type, and tokens without them still verify', async () => {
+  it('carry the declared SHA-1, MD5, type and signed info keys, and tokens without them still verify', async () => {
     const signer = createTokenSigner(new TextEncoder().encode('s'.repeat(32)));
     const claims = { uploadId: 'u', principalId: 'p', fileName: 'f', size: 1, expiresAt: 10 };
-    const expected = { sha1: 'a'.repeat(40), md5: 'b'.repeat(32), contentType: 'image/png' };
+    const expected = {
+      sha1: 'a'.repeat(40),
+      md5: 'b'.repeat(32),
+      contentType: 'image/png',
+      infoKeys: ['b2up-name', 'b2up-user'],
+    };
     expect(await signer.verify(await signer.sign({ ...claims, expected }), 0)).toEqual({
       ok: true,
       claims: { ...claims, expected },

@@ -30,6 +30,15 @@ import {
   uploadParts,
   type World,
 } from '../broker/helpers.js';
+import { startS3Broker, startS3World } from '../broker/s3-world.js';
+import {
+  confirmMismatches,
+  keysWithoutS3,
+  multipartUrlMisuse,
+  otherUsersS3Uploads,
+  presignedPutMisuse,
+  type S3Arena,
+} from './s3-attacks.js';
 
 const APP_ORIGIN = 'http://127.0.0.1:5173';
 const MAX_FILE = 100 * MIN_PART;
@@ -38,6 +47,8 @@ const STARTS_PER_MINUTE = 20;
 let world: World;
 let broker: RunningBroker;
 let base: string;
+/** A second world whose broker signs S3 (its key has deleteFiles): the S3 cases run there. */
+let s3: S3Arena;
 /** Requests sent and how many of them a hostile caller got through, per category. */
 const tally = new Map<string, { sent: number; succeeded: string[] }>();
 
@@ -56,6 +67,16 @@ beforeAll(async () => {
     limits: { maxFileSize: MAX_FILE, startsPerMinute: 10_000 },
   });
   base = broker.url;
+  const s3World = await startS3World();
+  s3 = {
+    world: s3World,
+    broker: await startS3Broker(s3World, {
+      cors: { origins: [APP_ORIGIN] },
+      limits: { maxFileSize: MAX_FILE, startsPerMinute: 10_000 },
+    }),
+    count,
+    wrongErrors: [],
+  };
 });
 
 afterAll(async () => {
@@ -77,17 +98,13 @@ afterAll(async () => {
       total >= 300 && got === 0,
     ),
   );
-  rows.push(
-    figure(
-      'secrets in any broker response',
-      leakedSecrets(world).length,
-      '0',
-      leakedSecrets(world).length === 0,
-    ),
-  );
+  const leaks = [...leakedSecrets(world), ...(s3 ? leakedSecrets(s3.world) : [])];
+  rows.push(figure('secrets in any broker response', leaks.length, '0', leaks.length === 0));
   writeFigures('4-broker-attacks', isLong() ? 'long' : 'ci', rows);
   await broker?.close();
   await world?.close();
+  await s3?.broker.close();
+  await s3?.world.close();
 });
 
 const pathOf = (uploadId: string) => `/uploads/${encodeURIComponent(uploadId)}`;
@@ -900,4 +917,41 @@ describe('rate limit', () => {
     expect(allowed).toBeLessThanOrEqual(STARTS_PER_MINUTE);
     expect(burst.filter((r) => r.status === 429).length).toBe(burst.length - allowed);
   });
+});
+
+describe('S3 mode', () => {
+  const cases: [string, (arena: S3Arena) => Promise<void>, string][] = [
+    [
+      'a presigned PUT URL writes nothing but the key, method, size, type, MD5 and info it was signed for',
+      presignedPutMisuse,
+      'presigned PUT used for something else',
+    ],
+    [
+      'confirm keeps nothing B2 holds other than declared: missing, bigger, smaller, other SHA-1, other type',
+      confirmMismatches,
+      'confirm of bytes other than declared',
+    ],
+    [
+      'an UploadPart URL writes only its part of its upload, and nothing after complete',
+      multipartUrlMisuse,
+      'S3 part URLs used for something else',
+    ],
+    [
+      'no S3 call, broker or Uppy route, reaches an upload with another user’s id or token',
+      otherUsersS3Uploads,
+      'S3 uploads with another user’s id or token',
+    ],
+    [
+      'the master key or a key without deleteFiles: proxied, GET /config says why, nothing signed',
+      keysWithoutS3,
+      'S3 with a key it can’t be used with',
+    ],
+  ];
+  for (const [title, run, category] of cases) {
+    it(title, async () => {
+      await run(s3);
+      expect(tally.get(category)?.succeeded).toEqual([]);
+      expect(s3.wrongErrors).toEqual([]);
+    });
+  }
 });

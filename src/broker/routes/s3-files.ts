@@ -60,7 +60,12 @@ export async function presignSmallFile(context: BrokerContext, request: Request)
     fileName: admitted.fileName,
     size: admitted.size,
     expiresAt,
-    expected: { sha1, md5, contentType: admitted.contentType },
+    expected: {
+      sha1,
+      md5,
+      contentType: admitted.contentType,
+      infoKeys: Object.keys(admitted.fileInfo).map((key) => key.toLowerCase()),
+    },
   });
   return json({
     uploadId,
@@ -122,7 +127,7 @@ export async function confirmSmallFile(
 type Check = { ok: true; verifiedBy: VerifiedBy } | { ok: false; refusal: Refusal };
 
 /**
- * Size, type, then content: the SHA-1 B2 computed where it reports one, else the MD5 it stored
+ * Size, type, file info, then content: the SHA-1 B2 computed where it reports one, else the MD5 it stored
  * (b2_get_file_info's contentMd5). A file B2 can vouch for by neither fails: never a silent pass.
  */
 async function compare(context: BrokerContext, claims: UploadClaims, stored: DownloadedFile): Promise<Check> {
@@ -142,6 +147,10 @@ async function compare(context: BrokerContext, claims: UploadClaims, stored: Dow
     };
   }
   if (stored.contentType !== expected.contentType) return mismatch(`type ${stored.contentType}`);
+  // The URL signs every x-amz-meta-* the broker chose, but S3 does not forbid a sender adding more.
+  const signed = new Set(expected.infoKeys);
+  const added = Object.keys(stored.info).filter((key) => !signed.has(key.toLowerCase()));
+  if (added.length > 0) return mismatch(`file info the broker did not sign (${added.join(', ')})`);
   const sha1 = stored.contentSha1?.toLowerCase().replace(/^unverified:/, '');
   if (sha1 && SHA1.test(sha1)) {
     return sha1 === expected.sha1 ? { ok: true, verifiedBy: 'sha1' } : mismatch('another SHA-1');
