@@ -3,8 +3,9 @@
  * mutates every endpoint's headers, query and body, on raw sockets (so bodies can be truncated and
  * senders slow), the S3 operations through signed requests (s3-fuzz.ts). Bars: no crash (health
  * checked after each batch), no 5xx but the injected ones, no file written outside the data directory,
- * a wrong SHA-1 (S3: Content-MD5 or signed SHA-256) stores nothing, and every stored object reads back
- * with the SHA-1 recorded for it.
+ * a wrong SHA-1 (S3: Content-MD5 or signed SHA-256) stores nothing, an S3 request whose signature
+ * was broken is refused and changes nothing, and every stored object reads back with the SHA-1
+ * recorded for it.
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -332,12 +333,13 @@ function buildRequest(
   endpoint: string,
   random: () => number,
   t: Tokens,
-): { req: RawRequest; badSha1Upload: boolean } {
+): { req: RawRequest; badSha1Upload: boolean; brokenAuth: boolean } {
   const pick: Pick = (list) => list[Math.floor(random() * list.length)]!;
   const version = pick(['v1', 'v2', 'v3', 'v4']);
   const headers: Record<string, string> = {};
   let req: RawRequest;
   let s3BadDigest = false;
+  let brokenAuth = false;
   let payload = Buffer.from(
     createHash('sha256')
       .update(String(random()))
@@ -398,6 +400,7 @@ function buildRequest(
         );
         req = { method: s3.method, path: s3.path, headers: s3.headers, body: s3.body };
         s3BadDigest = s3.badDigest;
+        brokenAuth = s3.brokenAuth;
         break;
       }
       headers.Authorization = t.apiToken;
@@ -445,7 +448,21 @@ function buildRequest(
   if (random() < 0.03) req.headers['Content-Length'] = pick(['abc', '-1', '99999999999']);
   if (!s3BadDigest && badSha1Upload && !/^[0-9a-f]{40}$/.test(req.headers['X-Bz-Content-Sha1'] ?? ''))
     badSha1Upload = false;
-  return { req, badSha1Upload };
+  return { req, badSha1Upload, brokenAuth };
+}
+
+/** What the bucket holds (versions, unfinished large files, their parts), to see a request changed nothing. */
+async function storageFingerprint(): Promise<string> {
+  const { files } = await admin.listFileVersions({ bucketId, maxFileCount: 10_000 });
+  const { files: unfinished } = await admin.listUnfinishedLargeFiles({ bucketId, maxFileCount: 100 });
+  const parts = await Promise.all(
+    unfinished.map(async (f) => (await admin.listParts({ fileId: f.fileId ?? '' })).parts.length),
+  );
+  return JSON.stringify([
+    files.map((f) => `${f.fileId}:${f.action}`),
+    unfinished.map((f) => f.fileId),
+    parts,
+  ]);
 }
 
 async function filesOutside(dir: string, inside: string): Promise<string[]> {
@@ -470,6 +487,8 @@ it(
     let fiveXx = 0;
     let dropped = 0;
     const badSha1Stored: string[] = [];
+    let brokenAuthSent = 0;
+    const brokenAuthThrough: string[] = [];
     const statusCounts = new Map<number, number>();
     const perEndpoint = new Map<string, number>();
     const unplannedSamples: string[] = [];
@@ -482,7 +501,10 @@ it(
           sent < ENDPOINT_NAMES.length
             ? ENDPOINT_NAMES[sent]!
             : ENDPOINT_NAMES[Math.floor(random() * ENDPOINT_NAMES.length)]!;
-        const { req, badSha1Upload } = buildRequest(endpoint, random, t);
+        const { req, badSha1Upload, brokenAuth } = buildRequest(endpoint, random, t);
+        // A request with a broken signature that could write is checked against the whole bucket.
+        const writes = brokenAuth && req.method !== 'GET' && req.method !== 'HEAD';
+        const stored = writes ? await storageFingerprint() : '';
         const before = emulator.faults.history().length;
         const t0 = Date.now();
         const res = await send(req);
@@ -507,6 +529,14 @@ it(
             );
         }
         if (badSha1Upload && res.status === 200) badSha1Stored.push(`${endpoint} ${req.path}`);
+        if (brokenAuth) {
+          brokenAuthSent += 1;
+          const changed = writes && (await storageFingerprint()) !== stored;
+          if ((res.status >= 200 && res.status < 300) || changed)
+            brokenAuthThrough.push(
+              `${req.method} ${req.path.slice(0, 80)} → ${res.status}${changed ? ', storage changed' : ''}`,
+            );
+        }
       }
       batches += 1;
       const health = await fetch(`${emulator.url}/b2api/v4/b2_authorize_account`, {
@@ -565,6 +595,12 @@ it(
         '0',
         badSha1Stored.length === 0,
       ),
+      figure(
+        'S3 requests with a broken signature / answered 2xx or changed storage',
+        `${brokenAuthSent} / ${brokenAuthThrough.length}`,
+        '0 through',
+        brokenAuthSent > 0 && brokenAuthThrough.length === 0,
+      ),
       figure('files written outside the data directory', outside.length, '0', outside.length === 0),
       figure(
         'stored objects matching their SHA-1',
@@ -580,6 +616,7 @@ it(
         slowSamples,
         unplannedSamples,
         badSha1Stored,
+        brokenAuthThrough,
         outside,
       }),
     );
