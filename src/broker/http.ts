@@ -17,13 +17,17 @@ export function json(body: unknown, status = 200): Response {
 
 /** `{status, code, message}` (+ `b2`), with Retry-After when the refusal has one. */
 export function refusalResponse(refusal: Refusal): Response {
-  const { status, code, message, extra } = refusal;
-  const body = { status, code, message, ...(extra.b2 ? { b2: extra.b2 } : {}) };
-  const response = json(body, status);
+  const { extra } = refusal;
+  const response = json(refusalBody(refusal), refusal.status);
   if (extra.retryAfterSeconds !== undefined) {
     response.headers.set('Retry-After', String(Math.max(0, Math.ceil(extra.retryAfterSeconds))));
   }
   return response;
+}
+
+/** A refusal as the protocol's error body. */
+export function refusalBody({ status, code, message, extra }: Refusal) {
+  return { status, code, message, ...(extra.b2 ? { b2: extra.b2 } : {}) };
 }
 
 /**

@@ -2,7 +2,7 @@
 import type { BrokerContext } from './context.js';
 import { badRequest, Refusal } from './errors.js';
 import { config, whoami } from './routes/config.js';
-import { confirmSmallFile, presignSmallFile } from './routes/s3-files.js';
+import { confirmSmallFile, confirmSmallFiles, presignSmallFile } from './routes/s3-files.js';
 import { smallFileTarget, uploadSmallFile } from './routes/small-files.js';
 import { startUpload } from './routes/start.js';
 import { completeForUppy, createForUppy, signForUppy } from './routes/uppy.js';
@@ -22,6 +22,7 @@ const ROUTES: readonly Route[] = [
   { method: 'POST', path: /^\/files$/, handler: uploadSmallFile },
   { method: 'POST', path: /^\/files\/target$/, handler: smallFileTarget },
   { method: 'POST', path: /^\/files\/presign$/, handler: presignSmallFile },
+  { method: 'POST', path: /^\/files\/confirm$/, handler: confirmSmallFiles },
   { method: 'POST', path: /^\/files\/([^/]+)\/confirm$/, handler: confirmSmallFile },
   { method: 'POST', path: /^\/uploads$/, handler: startUpload },
   { method: 'POST', path: /^\/uploads\/([^/]+)\/part-urls$/, handler: partUrls },

@@ -19,6 +19,8 @@ export interface BrokerConfig {
   smallFiles?: 's3' | 'proxy' | 'direct';
   /** Why small files are proxied although the broker wanted S3. */
   smallFilesReason?: string;
+  /** With 's3': how many files one presign or confirm call may carry; absent, one at a time. */
+  smallFileBatchMax?: number;
   /** Ways large files may travel; 's3' when the broker can presign UploadPart. */
   largeFileTransports?: ('native' | 's3')[];
 }

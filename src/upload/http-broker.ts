@@ -14,6 +14,7 @@ import {
   type UploadResult,
   type UploadSession,
 } from './broker-client.js';
+import { createCallBatcher, type Settled } from './call-batcher.js';
 import { defaultSend, type Send } from './transport.js';
 
 export interface HttpBrokerOptions {
@@ -83,28 +84,44 @@ export function createHttpBrokerClient(baseUrl: string, options: HttpBrokerOptio
     }
   }
 
+  // GET /config's answer, once seen: a broker that announces `smallFileBatchMax` takes batches.
+  let batchMax = 0;
+
+  type PresignItem = ReturnType<typeof presignFields>;
+  const presignMany = createCallBatcher<PresignItem, PresignedFile>(
+    (files) => batchCall('files/presign', { files }),
+    () => batchMax,
+  );
+  const confirmMany = createCallBatcher<UploadSession, UploadResult>(
+    (uploads) =>
+      batchCall('files/confirm', { uploads: uploads.map(({ uploadId, token }) => ({ uploadId, token })) }),
+    () => batchMax,
+  );
+
+  /** One batch call; each item answers its result or `{error}` as a single call would have. */
+  async function batchCall<O>(route: string, json: Record<string, unknown>): Promise<Settled<O>[]> {
+    const body = await call(() =>
+      http.post(route, { json }).json<{ results: (O | { error: ItemError })[] }>(),
+    );
+    return body.results.map((result) =>
+      typeof result === 'object' && result !== null && 'error' in result
+        ? { ok: false, error: itemError(result.error) }
+        : { ok: true, value: result },
+    );
+  }
+
   /**
    * POST /files/presign, the PUT straight to B2 with exactly the signed headers, then
-   * POST /files/{id}/confirm, where the broker checks what B2 stored.
+   * POST /files/{id}/confirm, where the broker checks what B2 stored. Several files uploading at
+   * once share their presign and confirm calls (docs/broker-protocol.md, batches).
    */
   async function uploadPresigned(request: SmallFileRequest, md5: string): Promise<UploadResult> {
     const signal = request.signal;
-    const presigned = await call(() =>
-      http
-        .post('files/presign', {
-          json: {
-            name: request.name,
-            size: request.file.size,
-            contentType: request.contentType || 'application/octet-stream',
-            lastModified: request.lastModified,
-            info: request.info,
-            sha1: request.sha1,
-            md5,
-          },
-          signal,
-        })
-        .json<PresignedFile>(),
-    );
+    const fields = presignFields(request, md5);
+    const presigned =
+      batchMax > 0
+        ? await presignMany(fields, signal)
+        : await call(() => http.post('files/presign', { json: fields, signal }).json<PresignedFile>());
     const response = await sendOrUnavailable({
       url: presigned.put.url,
       method: 'PUT',
@@ -114,6 +131,7 @@ export function createHttpBrokerClient(baseUrl: string, options: HttpBrokerOptio
       onProgress: request.onProgress,
     });
     if (response.status !== 200) throw errorFromS3(response.status);
+    if (batchMax > 0) return confirmMany(presigned, signal);
     return call(() =>
       http
         .post(`files/${encodeURIComponent(presigned.uploadId)}/confirm`, {
@@ -126,7 +144,12 @@ export function createHttpBrokerClient(baseUrl: string, options: HttpBrokerOptio
 
   return {
     id: base,
-    config: (signal) => call(() => http.get('config', { signal }).json<BrokerConfig>()),
+    config: (signal) =>
+      call(async () => {
+        const answer = await http.get('config', { signal }).json<BrokerConfig>();
+        batchMax = answer.smallFileBatchMax ?? 0;
+        return answer;
+      }),
     whoami: (signal) => call(() => http.get('whoami', { signal }).json<{ user: string }>()),
 
     async uploadSmall(request) {
@@ -182,6 +205,35 @@ export function createHttpBrokerClient(baseUrl: string, options: HttpBrokerOptio
         await http.delete(path(session), { headers: withToken(session), signal });
       }),
   };
+}
+
+function presignFields(request: SmallFileRequest, md5: string) {
+  return {
+    name: request.name,
+    size: request.file.size,
+    contentType: request.contentType || 'application/octet-stream',
+    lastModified: request.lastModified,
+    info: request.info,
+    sha1: request.sha1,
+    md5,
+  };
+}
+
+/** A refused item of a batch answer. */
+interface ItemError {
+  status: number;
+  code: string;
+  message: string;
+  retryAfterSeconds?: number;
+}
+
+function itemError(error: ItemError): BrokerError {
+  const code: BrokerErrorCode = KNOWN_CODES.has(error.code)
+    ? (error.code as BrokerErrorCode)
+    : error.status >= 500
+      ? 'unavailable'
+      : 'bad_request';
+  return new BrokerError(error.status, code, error.message, error.retryAfterSeconds);
 }
 
 /** POST /files/presign's answer. */

@@ -3,6 +3,7 @@ import { Limits } from '../../b2/wire.js';
 import { ACTIVE_CONTENT_TYPES } from '../content-types.js';
 import { authenticate, type BrokerContext, smallFileMaxSize, smallFileMode } from '../context.js';
 import { json } from '../http.js';
+import { SMALL_FILE_BATCH_MAX } from './s3-files.js';
 
 export function config(context: BrokerContext): Response {
   const { options, target } = context;
@@ -16,6 +17,8 @@ export function config(context: BrokerContext): Response {
     allowedTypes: options.allowedTypes,
     blockedTypes: ACTIVE_CONTENT_TYPES.filter((type) => !options.isTypeAllowed(type)),
     smallFiles: smallFileMode(context),
+    // Presign and confirm take up to this many files in one call (S3 mode).
+    ...(smallFileMode(context) === 's3' ? { smallFileBatchMax: SMALL_FILE_BATCH_MAX } : {}),
     // Why small files are proxied although S3 was wanted, so an operator sees it at a glance.
     ...(context.s3.kind === 'unavailable' && options.smallFiles === 's3'
       ? { smallFilesReason: context.s3.reason }

@@ -1,6 +1,6 @@
 /**
  * Small files straight to B2 through S3 (docs/broker-protocol.md, POST /files/presign and
- * POST /files/{id}/confirm). The broker signs one PutObject for the name it chose, binding the
+ * POST /files/{id}/confirm, or both for a batch of files: `{files: [...]}`, POST /files/confirm). The broker signs one PutObject for the name it chose, binding the
  * exact Content-Length, Content-Type, Content-MD5 and file info, for a few minutes; the browser PUTs
  * the bytes to B2; then the broker reads what B2 stored (native API) and keeps it only if it is
  * what was declared.
@@ -11,20 +11,32 @@ import { refusalFromB2 } from '../b2-errors.js';
 import { reportCompletion } from '../completion.js';
 import { authenticate, type BrokerContext, s3Of } from '../context.js';
 import { badRequest, Refusal } from '../errors.js';
-import { json, readJson } from '../http.js';
+import { isRefusal, json, readJson, refusalBody } from '../http.js';
 import { objectHeaders } from '../s3/metadata.js';
 import { presign } from '../s3/signer.js';
+import type { Principal } from '../options.js';
 import type { UploadClaims } from '../token.js';
-import { openUpload } from './session.js';
+import { checkUploadToken, openUpload } from './session.js';
 import { admitSmallFile } from './small-files.js';
 
 const SHA1 = /^[0-9a-f]{40}$/;
 const MD5 = /^[0-9a-f]{32}$/;
 
 export async function presignSmallFile(context: BrokerContext, request: Request): Promise<Response> {
-  const s3 = s3Of(context);
+  s3Of(context);
   const principal = await authenticate(context, request);
   const body = await context.bodies.read(principal.id, () => readJson(request));
+  if (body.files === undefined) return json(await presignOne(context, principal, body));
+  const items = batchItems(body.files, 'files');
+  // One after another: each takes a start from the caller's budget, in the order sent.
+  const results = [];
+  for (const item of items)
+    results.push(await settle(context, request, () => presignOne(context, principal, item)));
+  return json({ results });
+}
+
+async function presignOne(context: BrokerContext, principal: Principal, body: Record<string, unknown>) {
+  const s3 = s3Of(context);
   const sha1 = hexField(body.sha1, 'sha1', SHA1);
   const md5 = hexField(body.md5, 'md5', MD5);
   const admitted = await admitSmallFile(context, principal, {
@@ -67,13 +79,13 @@ export async function presignSmallFile(context: BrokerContext, request: Request)
       infoKeys: Object.keys(admitted.fileInfo).map((key) => key.toLowerCase()),
     },
   });
-  return json({
+  return {
     uploadId,
     token,
     fileName: admitted.fileName,
     expiresAt,
     put: { url, method: 'PUT', headers, expiresAt: now + ttl * 1000 },
-  });
+  };
 }
 
 /** How the stored bytes were checked against the client's hashes. */
@@ -85,6 +97,39 @@ export async function confirmSmallFile(
   uploadId: string,
 ): Promise<Response> {
   const claims = await openUpload(context, request, uploadId);
+  return json(await confirmOne(context, claims, request));
+}
+
+/**
+ * POST /files/confirm: several presigned files at once, each with its own upload token, each
+ * checked as POST /files/{id}/confirm checks one. A few at a time, since each reads from B2.
+ */
+export async function confirmSmallFiles(context: BrokerContext, request: Request): Promise<Response> {
+  const principal = await authenticate(context, request);
+  const body = await context.bodies.read(principal.id, () => readJson(request));
+  const items = batchItems(body.uploads, 'uploads');
+  const results: unknown[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) {
+      const item = items[i]!;
+      results[i] = await settle(context, request, async () => {
+        const uploadId = typeof item.uploadId === 'string' ? item.uploadId : '';
+        const token = typeof item.token === 'string' ? item.token : '';
+        if (!token) throw new Refusal(401, 'bad_upload_token', 'Each upload needs its token.');
+        return confirmOne(context, await checkUploadToken(context, principal, token, uploadId), request);
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONFIRMS_AT_ONCE, items.length) }, worker));
+  return json({ results });
+}
+
+async function confirmOne(
+  context: BrokerContext,
+  claims: UploadClaims & { principal: Principal },
+  request: Request,
+) {
   const expected = claims.expected;
   if (!expected) throw new Refusal(401, 'bad_upload_token', 'The upload token is not for a presigned file.');
   const bucketName = context.target.bucketName ?? '';
@@ -113,7 +158,7 @@ export async function confirmSmallFile(
     });
     await reportCompletion(context, claims.principal, file, request);
   }
-  return json({
+  return {
     fileId: stored.fileId,
     fileName: stored.fileName,
     size: stored.contentLength,
@@ -121,7 +166,42 @@ export async function confirmSmallFile(
     contentSha1: expected.sha1,
     uploadTimestamp: stored.uploadTimestamp,
     verifiedBy: check.verifiedBy,
-  });
+  };
+}
+
+/** The most files one batch call may carry (GET /config's `smallFileBatchMax`). */
+export const SMALL_FILE_BATCH_MAX = 50;
+const CONFIRMS_AT_ONCE = 8;
+
+function batchItems(value: unknown, field: string): Record<string, unknown>[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > SMALL_FILE_BATCH_MAX) {
+    throw badRequest(`${field} must be a list of 1 to ${SMALL_FILE_BATCH_MAX} objects`);
+  }
+  for (const item of value) {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      throw badRequest(`each of ${field} must be a JSON object`);
+    }
+  }
+  return value as Record<string, unknown>[];
+}
+
+/**
+ * One batch item's answer: its result, or `{error: {status, code, message}}` as a refused single
+ * call would have answered (an unexpected failure goes to `onError`, never into the answer).
+ */
+async function settle(context: BrokerContext, request: Request, run: () => Promise<unknown>) {
+  try {
+    return await run();
+  } catch (error) {
+    if (isRefusal(error)) {
+      const { retryAfterSeconds } = error.extra;
+      return {
+        error: { ...refusalBody(error), ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }) },
+      };
+    }
+    context.options.onError(error, request);
+    return { error: { status: 500, code: 'unavailable', message: 'The broker failed unexpectedly.' } };
+  }
 }
 
 type Check = { ok: true; verifiedBy: VerifiedBy } | { ok: false; refusal: Refusal };

@@ -16,6 +16,16 @@ export async function openUpload(
   const principal = await authenticate(context, request);
   const token = request.headers.get(UPLOAD_TOKEN_HEADER);
   if (!token) throw new Refusal(401, 'bad_upload_token', `Send the upload token in ${UPLOAD_TOKEN_HEADER}.`);
+  return checkUploadToken(context, principal, token, uploadId);
+}
+
+/** The token checks of openUpload, for a caller already logged in (batch items carry their tokens). */
+export async function checkUploadToken(
+  context: BrokerContext,
+  principal: Principal,
+  token: string,
+  uploadId: string,
+): Promise<UploadClaims & { principal: Principal }> {
   const check = await context.tokens.verify(token, context.options.now());
   if (!check.ok) {
     throw check.reason === 'expired'
