@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, open, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DevStack, startDevStack } from '../src/node/dev-stack.js';
+import { type DevStack, startDevStack } from '../src/cli/dev-stack.js';
 import { deterministicBlocks } from './harness/data.js';
 import { test as harnessTest } from './harness/fixtures.js';
 

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test as base, expect } from '@playwright/test';
-import { type DevStack, startDevStack } from '../src/node/dev-stack.js';
+import { type DevStack, startDevStack } from '../src/cli/dev-stack.js';
 import { servePage } from './harness/server.js';
 import { bytesReceived, requests } from './stack.js';
 

@@ -41,7 +41,7 @@ export {
   type ResumeRecord,
   type ResumeStore,
 } from './upload/resume-store.js';
-export type { Upload, UploadFileOptions, UploadSnapshot, UploadState } from './upload/upload.js';
+export type { Upload, UploadFileOptions, UploadSnapshot, UploadState } from './upload/file-upload.js';
 export {
   createUploader,
   type FileChangedPolicy,
@@ -49,7 +49,7 @@ export {
   type Uploader,
   type UploaderOptions,
   type UploaderRetryOptions,
-} from './upload/uploader.js';
+} from './upload/create-uploader.js';
 export {
   type UppyFileFacts,
   type UppyPresignableRequest,

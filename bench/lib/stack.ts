@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type B2Client, createB2Client } from '../../src/b2/client.js';
 import type { EndpointCounts } from '../../src/emulator/counters.js';
-import type { DevStackOptions } from '../../src/node/dev-stack.js';
+import type { DevStackOptions } from '../../src/cli/dev-stack.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -33,7 +33,7 @@ export interface BenchStack {
 }
 
 export async function startBenchStack(options: DevStackOptions): Promise<BenchStack> {
-  if (!existsSync(join(root, 'dist', 'src', 'node', 'dev-stack.js'))) {
+  if (!existsSync(join(root, 'dist', 'src', 'cli', 'dev-stack.js'))) {
     throw new Error('dist/ is missing: run `npm run build` (npm run bench does)');
   }
   const server = await startServerChild<

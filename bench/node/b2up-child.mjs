@@ -1,7 +1,7 @@
 // b2up in Node: createNodeUploader (the built package, what users install) through the broker,
 // built as `b2up upload` builds it (broker calls over node:http), the file opened with openFile. Prints {"ms", "peakRss", "cpu", "cpuTotal", "size"}.
 import { nodeHttpFetch } from '../../dist/src/node/http-fetch.js';
-import { createNodeUploader, openFile } from '../../dist/src/node/upload.js';
+import { createNodeUploader, openFile } from '../../dist/src/node/node-uploader.js';
 import { createHttpBrokerClient } from '../../dist/src/upload/http-broker.js';
 import { cpuSeconds, peakRss } from './peak-rss.mjs';
 

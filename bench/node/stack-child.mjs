@@ -2,7 +2,7 @@
 // in the runner it would share a process with Playwright's client, whose async context tracking
 // slows every promise, and with the runner's own work. Prints the stack's addresses and keys as one
 // JSON line, then runs until its stdin closes.
-import { startDevStack } from '../../dist/src/node/dev-stack.js';
+import { startDevStack } from '../../dist/src/cli/dev-stack.js';
 
 const options = JSON.parse(process.argv[2]);
 const stack = await startDevStack(options);

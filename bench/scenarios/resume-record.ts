@@ -10,7 +10,7 @@ import { createMemoryResumeStore } from '../../src/upload/resume-store.js';
 import { createInlineHasher } from '../../src/upload/hasher.js';
 import { createHttpBrokerClient } from '../../src/upload/http-broker.js';
 import { noTabLock } from '../../src/upload/tab-lock.js';
-import { buildUploader } from '../../src/upload/uploader.js';
+import { buildUploader } from '../../src/upload/create-uploader.js';
 import type { BenchContext, Figure } from '../lib/figures.js';
 import { startBenchStack } from '../lib/stack.js';
 

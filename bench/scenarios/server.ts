@@ -9,7 +9,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type DevStack, startDevStack } from '../../src/node/dev-stack.js';
+import { type DevStack, startDevStack } from '../../src/cli/dev-stack.js';
 import { runChild } from '../lib/child.js';
 import type { BenchContext, Figure } from '../lib/figures.js';
 import { MiB } from '../lib/files.js';

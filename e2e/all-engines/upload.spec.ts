@@ -5,7 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DevStack } from '../../src/node/dev-stack.js';
+import type { DevStack } from '../../src/cli/dev-stack.js';
 import { type Session, type Tab, waitFor } from '../engines/driver.js';
 import { expect, test } from '../engines/fixtures.js';
 import {

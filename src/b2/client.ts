@@ -10,8 +10,8 @@ import {
   type DownloadResponse,
   type DownloadUrlOptions,
   type HeadResponse,
-} from './download.js';
-import { createDownloader } from './downloader.js';
+} from './download-request.js';
+import { createDownloader } from './create-downloader.js';
 import { createTransport } from './http.js';
 import { type CallContext, callJson } from './json-call.js';
 import {

@@ -14,7 +14,7 @@ export {
   type DownloadResponse,
   type DownloadUrlOptions,
   type HeadResponse,
-} from './download.js';
+} from './download-request.js';
 export { decodeB2, encodeB2 } from './encoding.js';
 export { customerKey } from './customer-key.js';
 export type { CustomerKey } from './encryption.js';

@@ -1,7 +1,7 @@
 /**
  * The server behind `b2up dev` and `npm start`: one origin that serves a built page (the demo by
  * default) and the broker under /b2up, in front of the dev stack (emulator + bucket with CORS +
- * restricted key + broker, ../node/dev-stack.ts). Same origin, so the element's default
+ * restricted key + broker, dev-stack.ts). Same origin, so the element's default
  * `broker="/b2up"` works with no CORS set-up; parts still go straight from the browser to the
  * emulator, as they go to B2, under the bucket's CORS rules.
  */
@@ -13,7 +13,7 @@ import { join, normalize, resolve, sep } from 'node:path';
 import { lookup } from 'mrmime';
 import type { BrokerLimits } from '../broker/index.js';
 import { hostnameOf, LOOPBACK_HOSTNAMES } from '../broker/node.js';
-import { bearerIsUser, type DevStack, startDevStack } from '../node/dev-stack.js';
+import { bearerIsUser, type DevStack, startDevStack } from './dev-stack.js';
 
 export const BROKER_PATH = '/b2up';
 

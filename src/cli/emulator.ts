@@ -4,7 +4,7 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEV_BUCKET, type ProvisionedBucket, provisionBucket } from '../node/dev-bucket.js';
+import { DEV_BUCKET, type ProvisionedBucket, provisionBucket } from './dev-bucket.js';
 import { originFlag } from './args.js';
 import { type CliCommand, ExitCode, UsageError, untilAborted } from './command.js';
 // A constants-only module: `b2up --help` still loads none of the emulator.

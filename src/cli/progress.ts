@@ -4,7 +4,7 @@
  * way a resumed upload first says where it resumes from, and 100 % is shown only once B2 holds
  * the whole file: a request body fully sent is not an upload done.
  */
-import type { UploadSnapshot } from '../upload/upload.js';
+import type { UploadSnapshot } from '../upload/file-upload.js';
 import { formatBytes, formatEta, formatRate, percent } from '../ui/words.js';
 import type { CliIo, Terminal } from './command.js';
 

@@ -6,7 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { nodeHttpFetch } from '../node/http-fetch.js';
-import { createNodeUploader, defaultStateDirectory, openFile } from '../node/upload.js';
+import { createNodeUploader, defaultStateDirectory, openFile } from '../node/node-uploader.js';
 import { isUploadError } from '../upload/errors.js';
 import { createHttpBrokerClient } from '../upload/http-broker.js';
 import { type CliCommand, type CliIo, ExitCode, UsageError } from './command.js';

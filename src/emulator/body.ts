@@ -3,14 +3,14 @@
  * memory (dataDir mode). Implements B2's three X-Bz-Content-Sha1 modes: a 40-hex SHA-1,
  * `hex_digits_at_end` (the last 40 bytes of the body are the hex SHA-1 and are not stored), and
  * `do_not_verify`. Nothing becomes visible unless every byte arrived and the hash matched.
- * Bodies from 1 MiB up are hashed in the emulator's worker pool (hash-pool.ts), smaller ones inline,
+ * Bodies from 1 MiB up are hashed in the emulator's worker pool (digest-pool.ts), smaller ones inline,
  * where a round trip to a worker would cost more than the hashing.
  */
 import { createHash } from 'node:crypto';
 import { DO_NOT_VERIFY, HEX_DIGITS_AT_END } from '../b2/wire.js';
 import { B2Failure, badRequest } from './errors.js';
 import type { Exchange } from './exchange.js';
-import type { BodyDigests, BodyHasher } from './hash-pool.js';
+import type { BodyDigests, BodyHasher } from './digest-pool.js';
 import type { BlobRef } from './model.js';
 import { splitTrailer } from './trailer.js';
 

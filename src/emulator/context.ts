@@ -3,7 +3,7 @@ import type { BlobStore } from './blobs.js';
 import type { Clock } from './clock.js';
 import type { Counters } from './counters.js';
 import type { FaultInjector } from './faults/injector.js';
-import type { HashPool } from './hash-pool.js';
+import type { DigestPool } from './digest-pool.js';
 import type { AccountRecord } from './model.js';
 import type { MetaStore } from './store.js';
 import type { Tokens } from './tokens.js';
@@ -25,7 +25,7 @@ export interface EmulatorContext {
   faults: FaultInjector;
   settings: Settings;
   /** Workers hashing upload bodies; undefined = hash on the main thread. */
-  hashing?: HashPool;
+  hashing?: DigestPool;
   /** Upload/part tokens with a request in flight: B2 allows one at a time. */
   uploadsInFlight: Set<string>;
   account(): AccountRecord;

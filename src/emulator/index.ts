@@ -11,7 +11,7 @@ import { type Clock, createClock } from './clock.js';
 import type { EmulatorContext } from './context.js';
 import { type Counters, createCounters } from './counters.js';
 import { createFaultInjector, type FaultInjector } from './faults/injector.js';
-import { createHashPool } from './hash-pool.js';
+import { createDigestPool } from './digest-pool.js';
 import { newAccountId, newKeySecret, randomHex } from './ids.js';
 import { type LifecycleReport, runLifecycle } from './lifecycle.js';
 import type { AccountRecord, KeyRecord } from './model.js';
@@ -130,7 +130,8 @@ export function createEmulatorServer(options: EmulatorOptions = {}): EmulatorSer
   blobs.sweep(referenced);
 
   let seq = store.maxSeq();
-  const hashing = options.hashWorkers === 0 ? undefined : createHashPool({ maxWorkers: options.hashWorkers });
+  const hashing =
+    options.hashWorkers === 0 ? undefined : createDigestPool({ maxWorkers: options.hashWorkers });
   const ctx: EmulatorContext = {
     store,
     blobs,

@@ -10,8 +10,8 @@
  * `defineUploaderElement()` once in the browser. Attributes, events, CSS custom properties and
  * parts are listed in docs/ui.md.
  */
-import type { Upload } from '../upload/upload.js';
-import type { Uploader } from '../upload/uploader.js';
+import type { Upload } from '../upload/file-upload.js';
+import type { Uploader } from '../upload/create-uploader.js';
 import type { UploadEventDetail } from './element/types.js';
 import { createUploaderElementClass } from './element/uploader-element.js';
 import type { UploaderStore } from './store.js';

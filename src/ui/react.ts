@@ -17,8 +17,8 @@ import {
   useState,
   useSyncExternalStore,
 } from 'react';
-import type { Upload, UploadSnapshot } from '../upload/upload.js';
-import type { Uploader as SdkUploader } from '../upload/uploader.js';
+import type { Upload, UploadSnapshot } from '../upload/file-upload.js';
+import type { Uploader as SdkUploader } from '../upload/create-uploader.js';
 import { defineUploaderElement, type UploadEventDetail, type UploaderElement } from './element.js';
 import {
   createUploaderStore,

@@ -4,13 +4,13 @@
  * as `subscribe` + `getSnapshot` (the shape `useSyncExternalStore` and Vue's `shallowRef` want).
  * Snapshots are immutable: a new object on every change, the same object while nothing changed.
  */
-import type { Upload, UploadFileOptions, UploadSnapshot } from '../upload/upload.js';
+import type { Upload, UploadFileOptions, UploadSnapshot } from '../upload/file-upload.js';
 import {
   createUploader,
   type PendingUpload,
   type Uploader,
   type UploaderOptions,
-} from '../upload/uploader.js';
+} from '../upload/create-uploader.js';
 
 /** One row: the Upload (for pause/resume/cancel) and its latest snapshot. */
 export interface UploadItem {

@@ -15,8 +15,8 @@ import {
   shallowRef,
   watch,
 } from 'vue';
-import type { Upload, UploadSnapshot } from '../upload/upload.js';
-import type { Uploader } from '../upload/uploader.js';
+import type { Upload, UploadSnapshot } from '../upload/file-upload.js';
+import type { Uploader } from '../upload/create-uploader.js';
 import { defineUploaderElement, type UploadEventDetail, type UploaderElement } from './element.js';
 import {
   createUploaderStore,

@@ -4,7 +4,7 @@
  */
 import { formatBytes } from '../units.js';
 import type { UploadErrorCode } from '../upload/errors.js';
-import type { UploadSnapshot } from '../upload/upload.js';
+import type { UploadSnapshot } from '../upload/file-upload.js';
 
 export { formatBytes };
 

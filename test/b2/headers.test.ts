@@ -6,7 +6,7 @@ import {
   parseContentRange,
   parseDownloadHeaders,
   rangeHeader,
-} from '../../src/b2/download.js';
+} from '../../src/b2/download-request.js';
 import { B2Error, isB2Error } from '../../src/b2/errors.js';
 import { fileUploadHeaders, partUploadHeaders } from '../../src/b2/upload-headers.js';
 

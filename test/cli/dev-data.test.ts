@@ -6,7 +6,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEV_SECRET_FILE, type DevStack, startDevStack } from '../../src/node/dev-stack.js';
+import { DEV_SECRET_FILE, type DevStack, startDevStack } from '../../src/cli/dev-stack.js';
 
 const stacks: DevStack[] = [];
 let dir: string | undefined;

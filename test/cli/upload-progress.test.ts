@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/cli.js';
 import type { CliIo, Terminal } from '../../src/cli/command.js';
-import { type DevStack, startDevStack } from '../../src/node/dev-stack.js';
+import { type DevStack, startDevStack } from '../../src/cli/dev-stack.js';
 
 const PART = 64 * 1024;
 let stack: DevStack;

@@ -13,7 +13,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevStack, startDevStack } from '../../src/node/dev-stack.js';
+import { type DevStack, startDevStack } from '../../src/cli/dev-stack.js';
 import type { ResumeRecord } from '../../src/upload/resume-store.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');

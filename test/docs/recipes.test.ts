@@ -12,7 +12,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createNodeUploader, openFile } from '../../src/node/upload.js';
+import { createNodeUploader, openFile } from '../../src/node/node-uploader.js';
 import { createHttpBrokerClient } from '../../src/upload/http-broker.js';
 import { startWorld, type World } from '../broker/helpers.js';
 import { freePort, ROOT } from './shell.js';

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHashPool } from '../../src/emulator/hash-pool.js';
+import { createDigestPool } from '../../src/emulator/digest-pool.js';
 import { download, makeBucket, reply, type Session, session, sha1, upload } from './helpers.js';
 
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
@@ -18,7 +18,7 @@ function pattern(size: number, seed: number): Buffer {
 describe('hash pool', () => {
   it('hashes interleaved bodies with SHA-1 and MD5 equal to node:crypto', async () => {
     // A tiny batch and window force many batches, reuse of spare buffers and back-pressure waits.
-    const pool = createHashPool({ maxWorkers: 2, batchSize: 4096, maxBatchesInFlight: 2 });
+    const pool = createDigestPool({ maxWorkers: 2, batchSize: 4096, maxBatchesInFlight: 2 });
     try {
       const bodies = [pattern(300_001, 1), pattern(70_000, 2), pattern(0, 3), pattern(123_457, 4)];
       const hashers = bodies.map((body) => ({ body, h: pool.start() }));
@@ -40,7 +40,7 @@ describe('hash pool', () => {
   it('bodies one after another reuse the batches, filled at odd offsets', async () => {
     // Chunks of odd sizes land at every alignment in a batch; each body starts on the batches the
     // one before it (or an aborted one) left behind, so stale bytes would change the digests.
-    const pool = createHashPool({ maxWorkers: 2, batchSize: 4096, maxBatchesInFlight: 2 });
+    const pool = createDigestPool({ maxWorkers: 2, batchSize: 4096, maxBatchesInFlight: 2 });
     try {
       const dropped = pool.start();
       dropped.update(pattern(5_000, 20));
@@ -63,7 +63,7 @@ describe('hash pool', () => {
   });
 
   it('an aborted body leaves the pool usable, and a closed pool refuses new bodies', async () => {
-    const pool = createHashPool({ batchSize: 1024 });
+    const pool = createDigestPool({ batchSize: 1024 });
     const dropped = pool.start();
     dropped.update(pattern(10_000, 5));
     dropped.abort();

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/cli.js';
-import { type DevStack, startDevStack } from '../../src/node/dev-stack.js';
+import { type DevStack, startDevStack } from '../../src/cli/dev-stack.js';
 import { nodeHttpFetch } from '../../src/node/http-fetch.js';
 import { isBrokerError } from '../../src/upload/broker-client.js';
 import { createHttpBrokerClient } from '../../src/upload/http-broker.js';

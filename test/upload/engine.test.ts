@@ -6,8 +6,8 @@ import { isUploadError } from '../../src/upload/errors.js';
 import { createInlineHasher } from '../../src/upload/hasher.js';
 import { createMemoryResumeStore, type ResumeStore } from '../../src/upload/resume-store.js';
 import { noTabLock, type TabLock } from '../../src/upload/tab-lock.js';
-import type { UploadSnapshot } from '../../src/upload/upload.js';
-import { buildUploader, type UploaderOptions } from '../../src/upload/uploader.js';
+import type { UploadSnapshot } from '../../src/upload/file-upload.js';
+import { buildUploader, type UploaderOptions } from '../../src/upload/create-uploader.js';
 import { createFakeB2, sha1 } from './fake-b2.js';
 
 // Unit tests of the engine's logic against an in-memory fake (test/upload/fake-b2.ts). The same

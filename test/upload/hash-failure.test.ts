@@ -4,7 +4,7 @@ import { isUploadError } from '../../src/upload/errors.js';
 import { type Hasher, HashError, type HashErrorCode, isHashError } from '../../src/upload/hasher.js';
 import { createMemoryResumeStore } from '../../src/upload/resume-store.js';
 import { noTabLock } from '../../src/upload/tab-lock.js';
-import { buildUploader } from '../../src/upload/uploader.js';
+import { buildUploader } from '../../src/upload/create-uploader.js';
 import { createFakeB2 } from './fake-b2.js';
 
 /** A hasher whose every call fails with `code`, as a crashed worker or a refused WebAssembly would. */

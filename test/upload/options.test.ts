@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sleep } from '../../src/b2/retry.js';
 import { resolveUploaderOptions, UPLOADER_DEFAULTS, type UploaderOptions } from '../../src/upload/options.js';
-import { createUploader } from '../../src/upload/uploader.js';
+import { createUploader } from '../../src/upload/create-uploader.js';
 import { createFakeB2 } from './fake-b2.js';
 
 const timing = { sleep, random: Math.random };

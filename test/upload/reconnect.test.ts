@@ -4,7 +4,7 @@ import { type BrokerClient, BrokerError } from '../../src/upload/broker-client.j
 import { createInlineHasher } from '../../src/upload/hasher.js';
 import { createMemoryResumeStore, type ResumeStore } from '../../src/upload/resume-store.js';
 import { noTabLock } from '../../src/upload/tab-lock.js';
-import { buildUploader } from '../../src/upload/uploader.js';
+import { buildUploader } from '../../src/upload/create-uploader.js';
 import { createFakeB2 } from './fake-b2.js';
 
 // A broker that goes away (a restart, a short outage) is waited out like being offline, for a

@@ -10,7 +10,7 @@ import {
 import { createInlineHasher } from '../../src/upload/hasher.js';
 import { createMemoryResumeStore } from '../../src/upload/resume-store.js';
 import { noTabLock } from '../../src/upload/tab-lock.js';
-import { buildUploader } from '../../src/upload/uploader.js';
+import { buildUploader } from '../../src/upload/create-uploader.js';
 import { createFakeB2 } from './fake-b2.js';
 
 // Every state an upload can be in, under every event that can happen to it.

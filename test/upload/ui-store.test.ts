@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createUploaderStore } from '../../src/ui/store.js';
-import type { Upload, UploadSnapshot } from '../../src/upload/upload.js';
-import type { Uploader } from '../../src/upload/uploader.js';
+import type { Upload, UploadSnapshot } from '../../src/upload/file-upload.js';
+import type { Uploader } from '../../src/upload/create-uploader.js';
 
 // The UI store publishes progress once per animation frame, and state changes at once.
 

@@ -8,7 +8,7 @@
  */
 import { wrap } from 'comlink';
 import * as sdk from '../../../src/index.js';
-import * as fileHandles from '../../../src/ui/file-handles.js';
+import * as fileHandles from '../../../src/ui/element/file-handles.js';
 import * as hasher from '../../../src/upload/hasher.js';
 import type { HashWorkerApi } from '../../../workers/hash-worker.js';
 import { deterministicBlocks } from '../data.js';

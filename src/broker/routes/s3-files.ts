@@ -6,7 +6,7 @@
  * what was declared.
  */
 import { isB2Error } from '../../b2/errors.js';
-import type { DownloadedFile } from '../../b2/download.js';
+import type { DownloadedFile } from '../../b2/download-request.js';
 import { refusalFromB2 } from '../b2-errors.js';
 import { reportCompletion } from '../completion.js';
 import { authenticate, type BrokerContext, s3Of } from '../context.js';

@@ -3,7 +3,7 @@
  * file by itself, so each entry asks for the same file again, or re-opens a remembered
  * FileSystemFileHandle where the browser kept one (after a permission prompt).
  */
-import type { PendingUpload } from '../../upload/uploader.js';
+import type { PendingUpload } from '../../upload/create-uploader.js';
 import { formatAge, formatBytes } from '../words.js';
 import { button, el } from './dom.js';
 

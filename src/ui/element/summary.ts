@@ -2,7 +2,7 @@
  * The bar above the rows: overall progress of every upload in the list, and Pause all, Resume all
  * and Cancel all. Shown once there is more than one row, or any row still running.
  */
-import { isRunning, overall } from '../overall.js';
+import { isRunning, overall } from './overall.js';
 import type { UploadItem } from '../store.js';
 import { formatBytes } from '../words.js';
 import { button, el, progressBar } from './dom.js';

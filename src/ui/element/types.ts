@@ -1,6 +1,6 @@
 import type { UploadResult } from '../../upload/broker-client.js';
 import type { UploadError } from '../../upload/errors.js';
-import type { Upload, UploadSnapshot } from '../../upload/upload.js';
+import type { Upload, UploadSnapshot } from '../../upload/file-upload.js';
 
 /** `event.detail` of the element's `upload-start`, `upload-progress`, `upload-complete`, `upload-error`. */
 export interface UploadEventDetail {

@@ -4,10 +4,10 @@
  * `b2up/element` in Node (SSR, tests) never touches `HTMLElement`.
  */
 import { createHttpBrokerClient } from '../../upload/http-broker.js';
-import type { Upload } from '../../upload/upload.js';
-import type { PendingUpload, Uploader } from '../../upload/uploader.js';
-import { type DroppedFile, filesFromDrop } from '../dropped-files.js';
-import { createFileHandleStore } from '../file-handles.js';
+import type { Upload } from '../../upload/file-upload.js';
+import type { PendingUpload, Uploader } from '../../upload/create-uploader.js';
+import { type DroppedFile, filesFromDrop } from './dropped-files.js';
+import { createFileHandleStore } from './file-handles.js';
 import { createUploaderStore, type UploaderStore } from '../store.js';
 import { failureLine } from '../words.js';
 import { button, el } from './dom.js';

@@ -11,7 +11,7 @@ import { brokerScope, scopeResumeStore } from './scoped-resume-store.js';
 import { runSmallUpload } from './small-upload.js';
 import { browserTabLock } from './tab-lock.js';
 import { defaultSend } from './transport.js';
-import { Upload, type UploadFileOptions } from './upload.js';
+import { Upload, type UploadFileOptions } from './file-upload.js';
 
 export type { FileChangedPolicy, UploaderOptions, UploaderRetryOptions } from './options.js';
 

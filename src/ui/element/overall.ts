@@ -3,7 +3,7 @@
  * done, and the bytes of everything still counted. A cancelled upload, or one that failed, no longer
  * counts toward the total (it isn't going anywhere); a finished one counts in full.
  */
-import type { UploadItem } from './store.js';
+import type { UploadItem } from '../store.js';
 
 export interface Overall {
   files: number;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { createInlineHasher } from '../upload/hasher.js';
 import type { ResumeStore } from '../upload/resume-store.js';
 import { noTabLock } from '../upload/tab-lock.js';
-import { buildUploader, type Uploader, type UploaderOptions } from '../upload/uploader.js';
+import { buildUploader, type Uploader, type UploaderOptions } from '../upload/create-uploader.js';
 import { createFileResumeStore } from './file-resume-store.js';
 import { createHashingSender } from './hashing-sender.js';
 

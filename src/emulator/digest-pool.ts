@@ -28,7 +28,7 @@ export interface BodyHasher {
   abort(): void;
 }
 
-export interface HashPoolOptions {
+export interface DigestPoolOptions {
   /** Most workers ever started; default os.availableParallelism(), at least 2 (one per hash). */
   maxWorkers?: number;
   /** Bytes per batch posted to the workers; default 1 MiB. */
@@ -37,7 +37,7 @@ export interface HashPoolOptions {
   maxBatchesInFlight?: number;
 }
 
-export interface HashPool {
+export interface DigestPool {
   start(): BodyHasher;
   close(): Promise<void>;
 }
@@ -88,7 +88,7 @@ interface Slot {
   failure?: Error;
 }
 
-export function createHashPool(options: HashPoolOptions = {}): HashPool {
+export function createDigestPool(options: DigestPoolOptions = {}): DigestPool {
   const maxWorkers = Math.max(2, options.maxWorkers ?? availableParallelism());
   const batchSize = options.batchSize ?? 1024 * 1024;
   const maxInFlight = options.maxBatchesInFlight ?? 4;

@@ -10,7 +10,7 @@ import {
   downloadHeaders,
   type HeadResponse,
   parseDownloadHeaders,
-} from './download.js';
+} from './download-request.js';
 import { B2Error } from './errors.js';
 import { errorFromResponse } from './http.js';
 import { type CallContext, withAccountRetries } from './json-call.js';

@@ -5,7 +5,7 @@
  * Browsers without handles simply never store any.
  */
 import { createStore, del, get, set, type UseStore } from 'idb-keyval';
-import type { PendingUpload } from '../upload/uploader.js';
+import type { PendingUpload } from '../../upload/create-uploader.js';
 
 export interface FileHandleStore {
   remember(file: File, handle: FileSystemFileHandle): Promise<void>;
