@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInlineHasher } from '../../src/upload/hasher.js';
 import { createHttpBrokerClient } from '../../src/upload/http-broker.js';
 import { noTabLock } from '../../src/upload/tab-lock.js';
-import { buildUploader } from '../../src/upload/uploader.js';
+import { buildUploader } from '../../src/upload/create-uploader.js';
 import { as, bytes, call, download, type RunningBroker, sha1, type World } from './helpers.js';
 import { sendPresigned, startS3Broker, startS3World } from './s3-world.js';
 
