@@ -24,6 +24,8 @@ export interface DevStackOptions {
   dataDir?: string;
   /** absoluteMinimumPartSize of the emulator; default B2's 5,000,000. */
   minPartSize?: number;
+  /** The emulator's keepBytes (false: bytes checked, then dropped; for benchmarks). Default true. */
+  keepBytes?: boolean;
   /** Bucket name; default `b2up-dev`. */
   bucketName?: string;
   /** The broker's login hook; default: `Authorization: Bearer <user>` names the user (dev only). */
@@ -55,6 +57,7 @@ export async function startDevStack(options: DevStackOptions): Promise<DevStack>
     port: options.emulatorPort ?? 0,
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.minPartSize ? { minPartSize: options.minPartSize } : {}),
+    ...(options.keepBytes === false ? { keepBytes: false } : {}),
   });
   try {
     const admin = createB2Client({

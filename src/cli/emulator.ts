@@ -25,6 +25,8 @@ Options:
   --key-id ID          application key id to accept (default: the emulator's own)
   --key KEY            application key to accept (default: the emulator's own)
   --min-part-size N    absoluteMinimumPartSize in bytes (B2: 5000000); lower it for fast tests
+  --keep-no-bytes      check every upload's SHA-1 and compute its MD5, then drop the bytes
+                       (benchmarks of huge uploads; downloads answer 501; not with --data)
   --recommended-part-size N
                        recommendedPartSize in bytes (B2: 100000000)
   --bucket NAME        the bucket to create (if missing) with a key restricted to it, for
@@ -61,6 +63,7 @@ export interface EmulatorCliOptions {
   minPartSize?: number;
   recommendedPartSize?: number;
   region?: string;
+  keepBytes?: boolean;
 }
 
 /** What the command reads back from a started emulator. */
@@ -86,6 +89,8 @@ export function parseEmulatorArgs(
   }
   if (values.data !== undefined && values.memory)
     throw new UsageError('--data and --memory exclude each other');
+  if (values.data !== undefined && values['keep-no-bytes'])
+    throw new UsageError('--keep-no-bytes keeps everything in memory: it excludes --data');
   const options: EmulatorCliOptions & { json: boolean; setup: BrokerSetup } = {
     port: values.port === undefined ? DEFAULT_EMULATOR_PORT : integerArg('--port', values.port, 0, 65_535),
     host: values.host ?? '127.0.0.1',
@@ -99,6 +104,7 @@ export function parseEmulatorArgs(
   if (values.data !== undefined) options.dataDir = resolve(values.data);
   if (values['key-id'] !== undefined) options.keyId = values['key-id'];
   if (values.key !== undefined) options.key = values.key;
+  if (values['keep-no-bytes']) options.keepBytes = false;
   if (values['min-part-size'] !== undefined) {
     options.minPartSize = integerArg('--min-part-size', values['min-part-size'], 1);
   }
@@ -129,6 +135,7 @@ function parse(args: string[]) {
       'key-id': { type: 'string' },
       key: { type: 'string' },
       'min-part-size': { type: 'string' },
+      'keep-no-bytes': { type: 'boolean' },
       'recommended-part-size': { type: 'string' },
       bucket: { type: 'string' },
       origin: { type: 'string', multiple: true },
@@ -166,7 +173,7 @@ export function describeEmulator(
 ): string[] {
   return [
     `b2up emulator listening on ${e.url}`,
-    `  data:       ${options.dataDir ?? 'in memory (gone when it stops; use --data DIR to keep it)'}`,
+    `  data:       ${options.keepBytes === false ? 'in memory, upload bytes checked then dropped (--keep-no-bytes: downloads answer 501)' : (options.dataDir ?? 'in memory (gone when it stops; use --data DIR to keep it)')}`,
     `  authorize:  ${e.url}/b2api/v4/b2_authorize_account (v1, v2, v3 paths work too)`,
     `  account id: ${e.accountId}`,
     `  master key id: ${e.keyId}`,

@@ -1,10 +1,32 @@
 /** Reading a file's bytes across its blobs (a finished large file is streamed part by part). */
 import { createHash } from 'node:crypto';
 import type { EmulatorContext } from './context.js';
+import { B2Failure } from './errors.js';
 import type { BlobRef } from './model.js';
 
-/** Bytes `start..end` inclusive of a run of blobs, in order, without concatenating them. */
-export async function* readBlobs(
+/**
+ * Bytes `start..end` inclusive of a run of blobs, in order, without concatenating them. An emulator
+ * that keeps no bytes refuses here, when the call is made: before a download's status and headers
+ * go out or a copy starts, so a client never gets a truncated or made-up body.
+ */
+export function readBlobs(
+  ctx: EmulatorContext,
+  blobs: BlobRef[],
+  start: number,
+  end: number,
+): AsyncIterable<Buffer> {
+  if (!ctx.blobs.keepsBytes && end >= start) {
+    throw new B2Failure(
+      501,
+      'unsupported',
+      'This emulator keeps no bytes (started with keepBytes: false, a benchmark and test mode): ' +
+        "it checked and counted this file's bytes on upload, but can't serve or copy them.",
+    );
+  }
+  return readKept(ctx, blobs, start, end);
+}
+
+async function* readKept(
   ctx: EmulatorContext,
   blobs: BlobRef[],
   start: number,

@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ALL_CAPABILITIES, Limits } from '../b2/wire.js';
-import { createDiskBlobStore, createMemoryBlobStore } from './blobs.js';
+import { createDiscardingBlobStore, createDiskBlobStore, createMemoryBlobStore } from './blobs.js';
 import { type Clock, createClock } from './clock.js';
 import type { EmulatorContext } from './context.js';
 import { type Counters, createCounters } from './counters.js';
@@ -65,6 +65,13 @@ export interface EmulatorOptions {
    */
   customUploadTimestamps?: boolean;
   /**
+   * Default true. False (a benchmark and test mode, never for development): every upload body is
+   * still hashed, its SHA-1 checked and its MD5 computed as B2 does, then dropped, so uploads of
+   * tens of GB hold neither memory nor disk. Metadata is kept, in memory only (no `dataDir`);
+   * downloads and copies answer 501 `unsupported` before any byte, never wrong bytes.
+   */
+  keepBytes?: boolean;
+  /**
    * Region of the S3-compatible API, the one requests must be signed for; default `us-west-004`
    * (B2's region names look like this).
    */
@@ -104,9 +111,18 @@ export function createEmulatorServer(options: EmulatorOptions = {}): EmulatorSer
   const clock = options.clock ?? createClock();
   const counters = options.counters ?? createCounters();
   const faults = options.faults ?? createFaultInjector({ clock });
+  if (options.keepBytes === false && options.dataDir) {
+    // Records that outlive the process would name files whose bytes no restart could serve.
+    throw new TypeError('keepBytes: false keeps everything in memory; it takes no dataDir');
+  }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const store = new MetaStore(options.dataDir);
-  const blobs = options.dataDir ? createDiskBlobStore(options.dataDir) : createMemoryBlobStore();
+  const blobs =
+    options.keepBytes === false
+      ? createDiscardingBlobStore()
+      : options.dataDir
+        ? createDiskBlobStore(options.dataDir)
+        : createMemoryBlobStore();
 
   let account = store.get('account', 'account');
   if (!account) {

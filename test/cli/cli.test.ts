@@ -96,12 +96,17 @@ describe('b2up emulator arguments', () => {
     });
   });
 
+  it('--keep-no-bytes turns keepBytes off', () => {
+    expect(parseEmulatorArgs(['--keep-no-bytes'])).toMatchObject({ keepBytes: false });
+  });
+
   it.each([
     [['--port', 'abc'], '--port'],
     [['--port', '70000'], '--port'],
     [['--min-part-size', '0'], '--min-part-size'],
     [['--min-part-size', '1.5'], '--min-part-size'],
     [['--data', 'x', '--memory'], 'exclude'],
+    [['--data', 'x', '--keep-no-bytes'], 'excludes --data'],
     [['--bogus'], 'bogus'],
     [['stray'], 'stray'],
     [['--bucket', 'b2-nope'], '--bucket'],

@@ -88,6 +88,42 @@ describe('b2up emulator (in-process, real emulator)', () => {
     expect(await run.stop()).toBe(0);
   });
 
+  it('--keep-no-bytes checks an upload, then answers its download with 501', async () => {
+    const run = await startInProcess(['--memory', '--keep-no-bytes']);
+    const auth = await authorize(run.credentials);
+    const call = async (op: string, body: unknown) =>
+      (await (
+        await fetch(`${String(auth.body.apiUrl)}/b2api/v2/${op}`, {
+          method: 'POST',
+          headers: { Authorization: auth.body.authorizationToken as string },
+          body: JSON.stringify(body),
+        })
+      ).json()) as Record<string, string>;
+    const { buckets } = (await call('b2_list_buckets', { accountId: auth.body.accountId })) as unknown as {
+      buckets: { bucketId: string }[];
+    };
+    const target = await call('b2_get_upload_url', { bucketId: buckets[0]!.bucketId });
+    const uploaded = await fetch(target.uploadUrl!, {
+      method: 'POST',
+      headers: {
+        Authorization: target.authorizationToken!,
+        'X-Bz-File-Name': 'a.txt',
+        'Content-Type': 'text/plain',
+        // SHA-1 of "hello"
+        'X-Bz-Content-Sha1': 'aaf4c61ddcc5e8a2dabede0f3b482cd9aea9434d',
+      },
+      body: 'hello',
+    });
+    expect(uploaded.status).toBe(200);
+    const { fileId } = (await uploaded.json()) as { fileId: string };
+    const answer = await fetch(
+      `${String(auth.body.downloadUrl)}/b2api/v2/b2_download_file_by_id?fileId=${fileId}`,
+      { headers: { Authorization: auth.body.authorizationToken as string } },
+    );
+    expect(answer.status).toBe(501);
+    expect(await run.stop()).toBe(0);
+  });
+
   it('--region refuses names S3 would not accept', async () => {
     const err: string[] = [];
     const io: CliIo = { out: () => {}, err: (l) => err.push(l), signal: AbortSignal.abort() };

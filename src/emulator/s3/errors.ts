@@ -74,6 +74,7 @@ export function asS3Failure(error: unknown): S3Failure | undefined {
   if (error.status === 403) return accessDenied(error.message);
   if (error.status === 404) return new S3Failure(404, 'NoSuchKey', error.message);
   if (error.status === 416) return new S3Failure(416, 'InvalidRange', error.message, error.headers);
+  if (error.status === 501) return new S3Failure(501, 'NotImplemented', error.message);
   if (error.status >= 500) return new S3Failure(error.status, 'InternalError', error.message, error.headers);
   return new S3Failure(error.status, 'InvalidArgument', error.message, error.headers);
 }
