@@ -15,7 +15,9 @@ import type { BenchContext, BenchSettings, Figure, Scenario } from './lib/figure
 import { createTempFiles, GiB, MiB } from './lib/files.js';
 import { cpuModel, shaExtensions } from './lib/procfs.js';
 import { chartSvg, table, writeResults } from './lib/report.js';
+import { ceilingScenario } from './scenarios/ceiling.js';
 import { hashingScenario } from './scenarios/hashing.js';
+import { manyFilesScenario } from './scenarios/many-files.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { nodePeersScenario } from './scenarios/node-peers.js';
 import { resumeScenario } from './scenarios/resume.js';
@@ -37,6 +39,8 @@ const scenarios: Record<string, Scenario> = {
   ui: uiProgressScenario,
   server: serverScenario,
   small: smallFilesScenario,
+  many: manyFilesScenario,
+  ceiling: ceilingScenario,
 };
 
 function parseArgs(argv: string[]) {

@@ -17,6 +17,8 @@ import type { DevStackOptions } from '../../src/cli/dev-stack.js';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export interface BenchStack {
+  /** The stack's process (emulator + broker), for its CPU time. */
+  pid: number;
   brokerUrl: string;
   bucketId: string;
   bucketName: string;

@@ -1,10 +1,11 @@
 // A broker in a process of its own (the tsc-built package, as an app would run it), so its CPU time
-// is its own: process.cpuUsage() here counts signing, confirming or proxying, never the emulator's
-// work or the client's. Prints its URL as one JSON line; each line on stdin ("stats") is answered
-// with one JSON line: CPU microseconds so far and the bytes the broker's server has received.
-import { createInterface } from 'node:readline';
+// is its own: it counts signing, confirming or proxying, never the emulator's work or the client's.
+// Served by a plain node:http server through toNodeListener, as an app mounts it. Prints its URL as
+// one JSON line; answers "stats" lines on stdin (bench/node/server-stats.mjs).
+import { createServer } from 'node:http';
 import { createBroker } from '../../dist/src/broker/index.js';
-import { serveBroker } from '../../dist/src/broker/node.js';
+import { toNodeListener } from '../../dist/src/broker/node.js';
+import { countServer, serveStats } from './server-stats.mjs';
 
 const options = JSON.parse(process.argv[2]);
 const broker = createBroker({
@@ -12,17 +13,13 @@ const broker = createBroker({
   smallFiles: options.smallFiles,
   authorize: () => ({ id: 'bench' }),
   limits: { startsPerMinute: Number.POSITIVE_INFINITY },
+  ...(options.origins ? { cors: { origins: options.origins } } : {}),
 });
-const served = await serveBroker(broker);
-process.stdout.write(`${JSON.stringify({ url: served.url })}\n`);
-const lines = createInterface({ input: process.stdin });
-lines.on('line', () => {
-  const cpu = process.cpuUsage();
-  process.stdout.write(
-    `${JSON.stringify({ cpuMicros: cpu.user + cpu.system, bytes: served.bytesReceived() })}\n`,
-  );
-});
-lines.on('close', async () => {
-  await served.close();
-  process.exit(0);
+const server = createServer(toNodeListener(broker));
+const read = countServer(server);
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${server.address().port}` })}\n`);
+serveStats(read, async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
 });

@@ -8,6 +8,7 @@ const options = JSON.parse(process.argv[2]);
 const stack = await startDevStack(options);
 process.stdout.write(
   `${JSON.stringify({
+    pid: process.pid,
     brokerUrl: stack.brokerUrl,
     bucketId: stack.bucketId,
     bucketName: stack.bucketName,

@@ -5,13 +5,19 @@
  */
 import { createHttpBrokerClient, createUploader, createWorkerHasher, type Upload } from '../../src/index.js';
 import { defineUploaderElement } from '../../src/ui/element.js';
+import { b2upMany, tusMany, uppyMany } from './many.js';
 import { type RawOptions, rawUpload } from './raw.js';
+import { type SinkOptions, sinkUpload } from './sink.js';
 import { type TusOptions, tusUpload } from './tus.js';
 
 function pickedFile(): File {
   const file = document.querySelector<HTMLInputElement>('#file-input')?.files?.[0];
   if (!file) throw new Error('No file was set on #file-input');
   return file;
+}
+
+function pickedFiles(): File[] {
+  return [...(document.querySelector<HTMLInputElement>('#files-input')?.files ?? [])];
 }
 
 export interface B2upOptions {
@@ -95,6 +101,11 @@ const api = {
   progress: (id: string) => running.get(id)?.upload.snapshot().bytesSent ?? -1,
   raw: (options: RawOptions) => rawUpload(pickedFile(), options),
   tus: (options: TusOptions) => tusUpload(pickedFile(), options),
+  sink: (options: SinkOptions) => sinkUpload(pickedFile(), options),
+  // Many small files, from <input id=files-input multiple>.
+  b2upMany: (broker: string) => b2upMany(pickedFiles(), broker),
+  uppyMany: (broker: string) => uppyMany(pickedFiles(), broker),
+  tusMany: (endpoint: string) => tusMany(pickedFiles(), endpoint),
   /** b2up's worker SHA-1 of the whole picked file (read + hash), one job. */
   async hashWorker(workers = 1) {
     const hasher = createWorkerHasher({ workers });

@@ -7,44 +7,14 @@
  * confirming vs receiving and re-sending the file; B2 checks the SHA-1 either way) and the bytes
  * the broker's server received per file (request lines, headers, bodies).
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { createB2Client } from '../../src/b2/client.js';
 import { startEmulator } from '../../src/emulator/index.js';
 import type { BenchContext, Figure } from '../lib/figures.js';
 import { median } from '../lib/stats.js';
+import { type ServerStats, startStatsChild, statsPer } from '../lib/stats-child.js';
 
 const GROUP = '8. Small files through the broker';
-const brokerChild = join(dirname(fileURLToPath(import.meta.url)), '..', 'node', 'broker-child.mjs');
-
-interface Stats {
-  cpuMicros: number;
-  bytes: number;
-}
-
-function startBrokerChild(input: unknown) {
-  const child = spawn(process.execPath, [brokerChild, JSON.stringify(input)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout });
-  const waiting: ((line: string) => void)[] = [];
-  lines.on('line', (line) => waiting.shift()?.(line));
-  const next = () => new Promise<string>((resolve) => waiting.push(resolve));
-  return {
-    url: next().then((line) => (JSON.parse(line) as { url: string }).url),
-    async stats(): Promise<Stats> {
-      const answer = next();
-      child.stdin.write('stats\n');
-      return JSON.parse(await answer) as Stats;
-    },
-    close() {
-      child.stdin.end();
-    },
-  };
-}
 
 const digest = (algorithm: 'sha1' | 'md5', data: Uint8Array) =>
   createHash(algorithm).update(data).digest('hex');
@@ -107,7 +77,7 @@ export async function smallFilesScenario(context: BenchContext): Promise<Figure[
     capabilities: ['writeFiles', 'readFiles', 'listFiles', 'deleteFiles'],
     bucketIds: [bucketId],
   });
-  const broker = startBrokerChild({
+  const broker = startStatsChild<{ url: string }>('broker-child.mjs', {
     b2: {
       applicationKeyId: key.applicationKeyId,
       applicationKey: key.applicationKey,
@@ -118,10 +88,10 @@ export async function smallFilesScenario(context: BenchContext): Promise<Figure[
     smallFiles: 's3',
   });
   try {
-    const url = await broker.url;
+    const { url } = await broker.info;
     const data = new Uint8Array(size);
     for (let i = 0; i < size; i++) data[i] = (i * 2654435761) >>> 24;
-    const runs = { proxied: [] as Stats[], presigned: [] as Stats[] };
+    const runs = { proxied: [] as ServerStats[], presigned: [] as ServerStats[] };
     // A warm-up of each, then alternating batches so drift on a shared machine hits both alike.
     await proxied(url, data, 'warm.jpg');
     await presigned(url, data, 'warm.jpg');
@@ -131,10 +101,7 @@ export async function smallFilesScenario(context: BenchContext): Promise<Figure[
         for (let i = 0; i < count; i++)
           await (way === 'proxied' ? proxied : presigned)(url, data, `photo-${i}.jpg`);
         const after = await broker.stats();
-        runs[way].push({
-          cpuMicros: (after.cpuMicros - before.cpuMicros) / count,
-          bytes: (after.bytes - before.bytes) / count,
-        });
+        runs[way].push(statsPer(before, after, count));
       }
     }
     const cpu = (way: keyof typeof runs) => median(runs[way].map((r) => r.cpuMicros)) / 1000;
@@ -163,7 +130,7 @@ export async function smallFilesScenario(context: BenchContext): Promise<Figure[
       },
     ];
   } finally {
-    broker.close();
+    await broker.close();
     await emulator.close();
   }
 }
