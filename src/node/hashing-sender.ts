@@ -13,8 +13,9 @@
  * other Blob is streamed through `Blob.stream()`.
  *
  * A file that changes on disk while a part is read is caught: its size and mtime are checked after
- * the part's last byte is read and before the trailing SHA-1 goes out, and the request is dropped
- * without it, so B2 stores nothing (the body comes up short).
+ * the part's last byte is read and before that last chunk (and the trailing SHA-1) goes out, and
+ * the request is dropped, so B2 stores nothing (the body comes up short). `appendSha1: false`
+ * sends the bytes alone, for presigned S3 parts.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
@@ -69,11 +70,12 @@ async function sendHashed(
   if (request.signal?.aborted) throw noAnswer('aborted', 'aborted before sending');
   const url = new URL(request.url);
   const length = request.end - request.start;
+  const trailer = request.appendSha1 === false ? 0 : 40;
   const https = url.protocol === 'https:';
   const req = (https ? httpsRequest : httpRequest)(url, {
     method: request.method,
     agent: https ? agents.https : agents.http,
-    headers: { ...request.headers, 'Content-Length': String(length + 40) },
+    headers: { ...request.headers, 'Content-Length': String(length + trailer) },
   });
   const answer = readAnswer(req);
   // What fails first decides the error; later failures of the same request are its echoes.
@@ -116,7 +118,7 @@ async function sendHashed(
       };
     }
     const sha1 = hash.digest('hex');
-    req.end(sha1);
+    req.end(trailer ? sha1 : undefined);
     const response = await answer.catch((error: unknown) => {
       throw failure ?? noAnswer('network_error', describe(error));
     });
@@ -191,17 +193,23 @@ async function pumpFromDisk(
       // Read the next chunk into the other buffer while this one goes out.
       next = position < request.end ? read(position, buffers[(i + 1) % 2]!) : undefined;
       next?.catch(() => undefined);
+      // Checked before the last chunk goes out: without a trailing SHA-1 (an S3 part) the last
+      // byte completes the body, and a changed file must leave it short.
+      if (!next) await unchangedSince(handle, disk);
       await write(chunk);
     }
-    const now = await handle.stat().catch((error: unknown) => {
-      throw unreadable(error, disk.path);
-    });
-    if (now.size !== disk.size || now.mtimeMs !== disk.mtimeMs) throw changedOnDisk(disk.path);
     // Every write has called back: the socket holds neither buffer any more.
     for (const buffer of buffers) pool.give(buffer);
   } finally {
     await handle.close().catch(() => undefined);
   }
+}
+
+async function unchangedSince(handle: FileHandle, disk: DiskFile): Promise<void> {
+  const now = await handle.stat().catch((error: unknown) => {
+    throw unreadable(error, disk.path);
+  });
+  if (now.size !== disk.size || now.mtimeMs !== disk.mtimeMs) throw changedOnDisk(disk.path);
 }
 
 async function pumpFromBlob(

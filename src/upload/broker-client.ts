@@ -22,8 +22,15 @@ export interface BrokerConfig {
   /** With 's3': how many files one presign or confirm call may carry; absent, one at a time. */
   smallFileBatchMax?: number;
   /** Ways large files may travel; 's3' when the broker can presign UploadPart. */
-  largeFileTransports?: ('native' | 's3')[];
+  largeFileTransports?: LargeFileTransport[];
 }
+
+/**
+ * How a large file's parts travel: 'native' to B2's part URLs (B2 checks each part's SHA-1 as it
+ * arrives), 's3' by presigned S3 UploadPart URLs (the broker compares B2's part SHA-1s with the
+ * client's at finish).
+ */
+export type LargeFileTransport = 'native' | 's3';
 
 /** One large upload as the broker knows it: B2's large-file id and the broker's signed token. */
 export interface UploadSession {
@@ -38,6 +45,8 @@ export interface StartRequest {
   lastModified: number;
   partSize: number;
   info: Record<string, string>;
+  /** Absent means 'native'. */
+  transport?: LargeFileTransport;
 }
 
 export interface StartedUpload extends UploadSession {
@@ -50,6 +59,14 @@ export interface StartedUpload extends UploadSession {
 export interface PartTarget {
   uploadUrl: string;
   authorizationToken: string;
+}
+
+/** A presigned S3 UploadPart URL: this upload, this part number, the part's exact size, until `expiresAt`. */
+export interface S3PartUrl {
+  partNumber: number;
+  url: string;
+  /** Broker clock, ms since the epoch. */
+  expiresAt: number;
 }
 
 export interface StoredPart {
@@ -101,6 +118,8 @@ export interface BrokerClient {
   uploadSmall(request: SmallFileRequest): Promise<UploadResult>;
   start(request: StartRequest, signal?: AbortSignal): Promise<StartedUpload>;
   partTargets(session: UploadSession, count: number, signal?: AbortSignal): Promise<PartTarget[]>;
+  /** Presigned part URLs of an upload started with `transport: 's3'`; only that transport needs it. */
+  s3PartUrls?(session: UploadSession, partNumbers: number[], signal?: AbortSignal): Promise<S3PartUrl[]>;
   listParts(session: UploadSession, signal?: AbortSignal): Promise<StoredPart[]>;
   finish(session: UploadSession, partSha1Array: string[], signal?: AbortSignal): Promise<UploadResult>;
   cancel(session: UploadSession, signal?: AbortSignal): Promise<void>;

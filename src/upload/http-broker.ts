@@ -8,6 +8,7 @@ import {
   BrokerError,
   type BrokerErrorCode,
   type PartTarget,
+  type S3PartUrl,
   type SmallFileRequest,
   type StartedUpload,
   type StoredPart,
@@ -183,6 +184,18 @@ export function createHttpBrokerClient(baseUrl: string, options: HttpBrokerOptio
           .post(path(session, '/part-urls'), { json: { count }, headers: withToken(session), signal })
           .json<{ targets: PartTarget[] }>();
         return body.targets;
+      }),
+
+    s3PartUrls: (session, partNumbers, signal) =>
+      call(async () => {
+        const body = await http
+          .post(path(session, '/s3-part-urls'), {
+            json: { partNumbers },
+            headers: withToken(session),
+            signal,
+          })
+          .json<{ parts: S3PartUrl[] }>();
+        return body.parts;
       }),
 
     listParts: (session, signal) =>

@@ -1,10 +1,9 @@
 import { withUploadRetries } from '../b2/target-upload.js';
-import { createUploadUrlPool } from '../b2/upload-url-pool.js';
 import type { StoredPart, UploadResult, UploadSession } from './broker-client.js';
 import { brokerCall, createWaits, pausable, type RunContext, runRetryHooks } from './context.js';
-import { isUploadError } from './errors.js';
+import { isUploadError, UploadError } from './errors.js';
 import { fingerprint } from './fingerprint.js';
-import { b2PartPort } from './part-port.js';
+import { partTransport } from './part-transport.js';
 import { type PartPlan, partPlan, partRange, proposePartSize } from '../protocol.js';
 import { ProgressTracker } from './progress.js';
 import type { ResumeRecord } from './resume-store.js';
@@ -193,6 +192,14 @@ async function matchStoredParts(
 async function start(context: RunContext, key: string): Promise<Prepared> {
   const { deps, file, settings } = context;
   const config = await brokerCall(context, (signal) => deps.brokerConfig(signal));
+  const transport = settings.largeFileTransport;
+  if (!(config.largeFileTransports ?? ['native']).includes(transport)) {
+    // Asked for by name, so never swapped for another transport behind the app's back.
+    throw new UploadError(
+      'rejected',
+      `largeFileTransport is '${transport}', but this broker offers ${(config.largeFileTransports ?? ['native']).join(', ')} (GET /config largeFileTransports); see docs/s3.md for what S3 needs.`,
+    );
+  }
   const info = { ...context.info };
   if (settings.wholeFileSha1) {
     // B2 takes large_file_sha1 only at start, so the whole file is hashed first.
@@ -211,6 +218,7 @@ async function start(context: RunContext, key: string): Promise<Prepared> {
         lastModified: context.lastModified,
         partSize: proposePartSize(file.size, settings.partSize, config),
         info,
+        ...(transport === 's3' ? { transport } : {}),
       },
       signal,
     ),
@@ -228,6 +236,7 @@ async function start(context: RunContext, key: string): Promise<Prepared> {
     token: started.token,
     fileName: started.fileName,
     partSize: plan.partSize,
+    ...(transport === 's3' ? { transport } : {}),
     partsDone: 0,
     createdAt: now,
     updatedAt: now,
@@ -262,16 +271,9 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
   const slots = Math.min(settings.concurrency, queue.length);
   if (slots === 0) return;
 
-  // One pool per run, keyed by this upload: part URLs are the broker's, for this large file only.
-  const pool = createUploadUrlPool((_id, count, signal) =>
-    brokerCall(context, (s) => deps.broker.partTargets(session, count, s)).then((targets) => {
-      if (signal?.aborted) throw signal.reason;
-      return targets;
-    }),
-  );
-  await pausable(context, (signal) => pool.prefetch(session.uploadId, slots, signal));
-  const targets = pool.sourceFor(session.uploadId);
-  const port = b2PartPort(deps.send, deps.sendHashed);
+  const parts = partTransport(context, session, record.transport ?? 'native', () => queue);
+  await pausable(context, (signal) => parts.prefetch(slots, signal));
+  const { port } = parts;
 
   const hashes = new Map<number, Promise<string>>();
   const hashOf = (n: number) => {
@@ -295,7 +297,7 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
 
   const sendOne = (n: number, sha1: string | undefined): Promise<string> =>
     withUploadRetries(
-      targets,
+      parts.sourceFor(n),
       (target, signal) =>
         port
           .send({
@@ -317,7 +319,7 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
           }),
       settings.retry,
       undefined,
-      hooks,
+      { ...hooks, decide: port.decide },
     );
 
   const slot = async () => {

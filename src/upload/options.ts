@@ -3,7 +3,7 @@
  * naming the option when the uploader is created, never a strange failure halfway through a file.
  */
 import type { ResolvedRetryOptions } from '../b2/retry.js';
-import type { BrokerClient } from './broker-client.js';
+import type { BrokerClient, LargeFileTransport } from './broker-client.js';
 import type { Hasher } from './hasher.js';
 import type { ResumeStore } from './resume-store.js';
 
@@ -39,6 +39,12 @@ export interface UploaderOptions {
    * continue after a reload), or your own ResumeStore.
    */
   resume?: boolean | ResumeStore;
+  /**
+   * How large files' parts travel: `'native'` (default) to B2's part URLs, or `'s3'` by presigned
+   * S3 UploadPart URLs, which the broker must offer (GET /config `largeFileTransports`; else the
+   * upload fails with `rejected`). Either way each part's SHA-1 is checked (docs/s3.md).
+   */
+  largeFileTransport?: LargeFileTransport;
   /** Also hash the whole file first and store it as `large_file_sha1`. Default false. */
   wholeFileSha1?: boolean;
   /** When a resumed file's bytes differ from the earlier upload: start over (default) or fail with `file_changed`. */
@@ -68,6 +74,8 @@ export interface UploaderOptions {
 export interface RunSettings {
   concurrency: number;
   partSize: number;
+  /** How a new large upload's parts travel (a resumed one keeps its own). */
+  largeFileTransport: LargeFileTransport;
   wholeFileSha1: boolean;
   ifFileChanged: FileChangedPolicy;
   /** How long a resume record is kept, in ms. */
@@ -84,6 +92,7 @@ type Defaults = Omit<RunSettings, 'retry'> & { retry: Required<UploaderRetryOpti
 export const UPLOADER_DEFAULTS = {
   concurrency: 4,
   partSize: 16 * 1024 * 1024,
+  largeFileTransport: 'native',
   wholeFileSha1: false,
   ifFileChanged: 'restart',
   resumeTtlMs: 24 * 60 * 60 * 1000,
@@ -120,6 +129,7 @@ export function resolveUploaderOptions(
     settings: {
       concurrency: integer('concurrency', options.concurrency ?? d.concurrency, 1),
       partSize: integer('partSize', options.partSize ?? d.partSize, 1),
+      largeFileTransport: largeFileTransport(options),
       wholeFileSha1: check('wholeFileSha1', options.wholeFileSha1 ?? d.wholeFileSha1, isBoolean, 'a boolean'),
       ifFileChanged: fileChangedPolicy(options),
       resumeTtlMs: number('resumeTtlMs', options.resumeTtlMs ?? d.resumeTtlMs, 1),
@@ -140,6 +150,21 @@ export function resolveUploaderOptions(
       },
     },
   };
+}
+
+function largeFileTransport(options: UploaderOptions): LargeFileTransport {
+  const transport = check(
+    'largeFileTransport',
+    options.largeFileTransport ?? UPLOADER_DEFAULTS.largeFileTransport,
+    (value) => value === 'native' || value === 's3',
+    "'native' or 's3'",
+  );
+  if (transport === 's3' && typeof options.broker === 'object' && options.broker !== null) {
+    if (!hasMethods(options.broker, ['s3PartUrls'])) {
+      throw new TypeError("largeFileTransport 's3' needs a BrokerClient with s3PartUrls; this one has none");
+    }
+  }
+  return transport;
 }
 
 function fileChangedPolicy(options: UploaderOptions): FileChangedPolicy {

@@ -1,5 +1,5 @@
 import { createStore, del, entries, get, set, type UseStore } from 'idb-keyval';
-import type { UploadResult } from './broker-client.js';
+import type { LargeFileTransport, UploadResult } from './broker-client.js';
 
 /**
  * What b2up remembers of an unfinished large upload: a few hundred bytes whatever the part count,
@@ -19,6 +19,11 @@ export interface ResumeRecord {
   token: string;
   fileName: string;
   partSize: number;
+  /**
+   * How the parts travel, fixed at start (the broker's token and B2's upload are made for it); a
+   * resume continues the same way whatever the uploader's option says now. Absent: 'native'.
+   */
+  transport?: LargeFileTransport;
   /**
    * Parts this client saw confirmed, as of the record's last write (written every 1 % of the parts,
    * not per part): for `pending()`'s progress only. Records written before this field read as 0.

@@ -73,9 +73,11 @@ const HASHING_FAILED: Partial<Record<HashErrorCode, string>> = {
  * or device started the same file and the broker superseded this one) gets `400 bad_request`
  * "Invalid fileId: …" (https://www.backblaze.com/apidocs/b2-list-parts and b2-cancel-large-file
  * show the same answer). B2 uses bad_request for a SHA-1 mismatch too, so only the message tells
- * them apart. Through the broker the same answer arrives as `not_found`.
+ * them apart. Through the broker the same answer arrives as `not_found`. A presigned S3 part for
+ * an upload B2 no longer has gets S3's `404 NoSuchUpload`.
  */
 function isLargeFileGone(error: B2Error): boolean {
+  if (error.status === 404 && error.code === 'NoSuchUpload') return true;
   return error.status === 400 && error.code === 'bad_request' && error.message.startsWith('Invalid fileId');
 }
 

@@ -47,10 +47,16 @@ export interface SendHashedRequest extends Omit<SendRequest, 'body'> {
   file: Blob;
   start: number;
   end: number;
+  /**
+   * Append the 40 hex digits after the bytes (B2's part URLs). False for a body that must be the
+   * bytes alone (a presigned S3 part, whose signed Content-Length is the part's size): the SHA-1
+   * is still computed on the way and returned. Default true.
+   */
+  appendSha1?: boolean;
 }
 
 export interface SendHashedResponse extends SendResponse {
-  /** The SHA-1 of the bytes that went out (and were appended after them). */
+  /** The SHA-1 of the bytes that went out (and were appended after them, unless `appendSha1` was false). */
   sha1: string;
 }
 

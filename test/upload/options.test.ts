@@ -18,6 +18,9 @@ describe('uploader options', () => {
     ['partSize', { partSize: Number.POSITIVE_INFINITY }],
     ['resume', { resume: 'yes' }],
     ['wholeFileSha1', { wholeFileSha1: 1 }],
+    ['largeFileTransport', { largeFileTransport: 'S3' }],
+    // A BrokerClient without s3PartUrls can't sign S3 parts.
+    ['largeFileTransport', { largeFileTransport: 's3' }],
     ['ifFileChanged', { ifFileChanged: 'retry' }],
     ['onFileChanged', { onFileChanged: 'ignore' }],
     ['onFileChanged', { ifFileChanged: 'fail', onFileChanged: 'restart' }],
