@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import type { BrokerOptions, RateStore } from '../broker/index.js';
 import type { RedisRateStore } from '../broker/node.js';
+import { isRegionName } from '../emulator/s3/region.js';
 import { asUsage, byteSizeFlag, integerFlag, originFlag } from './args.js';
 import {
   type B2Credentials,
@@ -36,6 +37,9 @@ Serving:
   --secret S           HMAC key of upload tokens, >= 32 bytes (default: $B2UP_SECRET, else random:
                        uploads in progress can't continue after a restart)
   --prefix P           first segments of the B2 names the broker assigns (default uploads)
+  --s3-region NAME     S3 signing region (default: $B2UP_S3_REGION, else read from B2's S3
+                       endpoint, s3.<region>.backblazeb2.com); an emulator's endpoint is
+                       127.0.0.1, so give the region \`b2up emulator\` prints to sign S3 there
 
 Login (one of them is required):
   --user NAME=TOKEN    \`Authorization: Bearer TOKEN\` is user NAME (repeatable; tokens >= 16 chars)
@@ -68,6 +72,8 @@ export interface BrokerCliOptions {
   /** undefined: random per process. */
   secret: string | undefined;
   prefix: string | undefined;
+  /** undefined: read from the S3 endpoint's host name. */
+  s3Region: string | undefined;
   login: BrokerLogin;
   maxFileSize: number | undefined;
   allowedTypes: string[] | undefined;
@@ -85,6 +91,7 @@ const FLAGS = {
   origin: { type: 'string', multiple: true },
   secret: { type: 'string' },
   prefix: { type: 'string' },
+  's3-region': { type: 'string' },
   user: { type: 'string', multiple: true },
   'dev-any-user': { type: 'boolean' },
   'max-file-size': { type: 'string' },
@@ -122,6 +129,7 @@ export function parseBrokerArgs(args: string[], env: NodeJS.ProcessEnv = process
     origins: (values.origin ?? []).map((origin) => originFlag(origin)),
     secret,
     prefix: values.prefix,
+    s3Region: regionFlag(values['s3-region'] ?? env.B2UP_S3_REGION),
     login,
     maxFileSize:
       values['max-file-size'] === undefined
@@ -139,6 +147,14 @@ function basePathFlag(text: string): string {
   if (trimmed !== '' && !/^\/[\w.~/-]*$/.test(trimmed))
     throw new UsageError(`--base-path wants a path such as /b2up, got "${text}"`);
   return trimmed;
+}
+
+function regionFlag(text: string | undefined): string | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!isRegionName(text)) {
+    throw new UsageError(`--s3-region wants lower-case letters, digits and -, got ${JSON.stringify(text)}`);
+  }
+  return text;
 }
 
 function startsFlag(text: string | undefined): number | undefined {
@@ -172,7 +188,11 @@ export function brokerOptions(
   if (options.allowedTypes !== undefined) limits.allowedTypes = options.allowedTypes;
   if (options.startsPerMinute !== undefined) limits.startsPerMinute = options.startsPerMinute;
   return {
-    b2: { ...options.credentials, bucket: options.bucket },
+    b2: {
+      ...options.credentials,
+      bucket: options.bucket,
+      ...(options.s3Region !== undefined ? { s3Region: options.s3Region } : {}),
+    },
     authorize: loginHook(options.login),
     limits,
     basePath: options.basePath,

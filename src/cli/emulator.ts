@@ -195,6 +195,8 @@ function brokerEnv(e: StartedEmulator, setup: ProvisionedBucket): string[] {
     `B2_APPLICATION_KEY=${setup.key.applicationKey}`,
     `B2_BUCKET=${setup.bucket.bucketName}`,
     `B2UP_REALM_URL=${e.url}`,
+    // The endpoint is 127.0.0.1, which names no region: the broker needs it to sign S3.
+    `B2UP_S3_REGION=${e.region}`,
   ];
 }
 

@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { nodeHttpFetch } from '../node/http-fetch.js';
 import { createNodeUploader, defaultStateDirectory, openFile } from '../node/node-uploader.js';
+import type { LargeFileTransport } from '../upload/broker-client.js';
 import { isUploadError } from '../upload/errors.js';
 import { createHttpBrokerClient } from '../upload/http-broker.js';
 import { type CliCommand, type CliIo, ExitCode, UsageError } from './command.js';
@@ -22,6 +23,8 @@ Options:
   --header "N: V"      a header sent on every broker call, e.g. your app's login (repeatable)
   --concurrency N      parts in flight at once (default 4)
   --part-size BYTES    proposed part size (default 16777216; the broker clamps it)
+  --transport T        how large files' parts travel: native (B2's part URLs, default) or s3
+                       (presigned S3 UploadPart; the broker must offer it, see its GET /config)
   --state DIR          where resume records are kept (default ${defaultStateDirectory()})
   --no-resume          don't keep resume records
   --json               print one JSON line per finished file
@@ -33,6 +36,7 @@ interface UploadCliOptions {
   headers: Record<string, string>;
   concurrency: number;
   partSize: number;
+  transport: LargeFileTransport;
   stateDirectory: string | false;
   json: boolean;
 }
@@ -60,6 +64,7 @@ export function parseUploadArgs(args: string[], env: NodeJS.ProcessEnv = process
     headers,
     concurrency: positiveInteger(values.concurrency, 4, '--concurrency'),
     partSize: positiveInteger(values['part-size'], 16 * 1024 * 1024, '--part-size'),
+    transport: transportFlag(values.transport),
     stateDirectory: values['no-resume'] ? false : (values.state ?? defaultStateDirectory()),
     json: values.json ?? false,
   };
@@ -75,11 +80,17 @@ function parse(args: string[]) {
       header: { type: 'string', multiple: true },
       concurrency: { type: 'string' },
       'part-size': { type: 'string' },
+      transport: { type: 'string' },
       state: { type: 'string' },
       'no-resume': { type: 'boolean' },
       json: { type: 'boolean' },
     },
   });
+}
+
+function transportFlag(value: string | undefined): LargeFileTransport {
+  if (value === undefined || value === 'native' || value === 's3') return value ?? 'native';
+  throw new UsageError(`--transport wants native or s3, got "${value}"`);
 }
 
 function positiveInteger(value: string | undefined, fallback: number, flag: string): number {
@@ -103,6 +114,7 @@ export const uploadCommand: CliCommand = {
       }),
       concurrency: options.concurrency,
       partSize: options.partSize,
+      largeFileTransport: options.transport,
       stateDirectory: options.stateDirectory,
     });
     try {

@@ -1,8 +1,10 @@
 /**
  * docs/cli.md "From an empty emulator to a broker", run as written: the emulator creates the bucket
- * and a restricted key, the broker accepts that key, and an upload goes through it into the bucket.
+ * and a restricted key, the broker accepts that key and signs S3 with the region the emulator wrote,
+ * and a small and a large file go through it by presigned S3 URLs into the bucket.
  */
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createB2Client } from '../../src/b2/client.js';
 import { freePort, type Running, runShell, scratchWithCli, shellBlock, terminals } from './shell.js';
@@ -53,5 +55,13 @@ describe('docs/cli.md: from an empty emulator to a broker', () => {
     });
     const download = await master.downloadFileByName('b2up-dev', stored!);
     expect(await new Response(download.body).text()).toBe('hello from the CLI\n');
+
+    // The large file went by presigned S3 parts (the broker signs S3 with the region the
+    // emulator wrote), and B2 holds its bytes.
+    const big = /big\.bin: uploaded as (\S+)/.exec(upload.output())?.[1];
+    expect(big, upload.output()).toMatch(/^uploads\/.+\/big\.bin$/);
+    const bigDownload = await master.downloadFileByName('b2up-dev', big!);
+    const bigBytes = Buffer.from(await new Response(bigDownload.body).arrayBuffer());
+    expect(bigBytes.equals(await readFile(join(dir, 'big.bin')))).toBe(true);
   });
 });
