@@ -1,7 +1,8 @@
 // `@aws-sdk/lib-storage`'s Upload, the way its README shows for a file on disk: an S3Client and a
 // read stream as the body, S3 multipart with `queueSize` parts in flight. It goes to the emulator's
 // S3-compatible endpoint (path-style), as to B2's, with checksums only where an operation requires
-// one: B2 refuses `x-amz-checksum-*` headers. Same file, concurrency and part size as b2up. Prints
+// one: B2 refuses `x-amz-checksum-*` headers. Each part is gathered into one Buffer and its SHA-256
+// signed (`x-amz-content-sha256`), which the emulator checks, as B2 does. Same file, concurrency and part size as b2up. Prints
 // {"ms", "peakRss", "cpu", "cpuTotal", "size"}.
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';

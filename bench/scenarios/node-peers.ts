@@ -136,6 +136,6 @@ export async function nodePeersScenario(context: BenchContext): Promise<Figure[]
   ];
   return [
     ...against('backblaze', 'backblaze', 'backblaze-b2', { cpu: 0.7, rss: 0.5 }),
-    ...against('libStorage', 'lib_storage', 'lib-storage (S3, no checksums)', { cpu: 1, rss: 0.5 }),
+    ...against('libStorage', 'lib_storage', 'lib-storage (S3)', { cpu: 1, rss: 0.5 }),
   ];
 }
