@@ -25,7 +25,15 @@ interface ChildResult {
   size: number;
 }
 
-const built = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'src', 'node', 'upload.js');
+const built = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'dist',
+  'src',
+  'node',
+  'node-uploader.js',
+);
 
 type Peer = 'b2up' | 'backblaze' | 'libStorage';
 
