@@ -8,6 +8,7 @@ import { mkdtemp, open, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DevStack, startDevStack } from '../src/cli/dev-stack.js';
+import type { Page } from '@playwright/test';
 import { deterministicBlocks } from './harness/data.js';
 import { test as harnessTest } from './harness/fixtures.js';
 
@@ -120,4 +121,20 @@ export function bytesReceived(stack: DevStack, endpoint: 'b2_upload_file' | 's3:
 export async function unfinishedLargeFiles(stack: DevStack): Promise<string[]> {
   const { files } = await stack.admin.listUnfinishedLargeFiles({ bucketId: stack.bucketId });
   return files.map((file) => file.fileId!);
+}
+
+type Snapshot = Awaited<ReturnType<Window['b2upTest']['uploads']['finished']>>;
+type StartOptions = Parameters<Window['b2upTest']['uploads']['start']>[0]['uploader'];
+
+/** Starts an upload of the file on #file-input with these uploader options; returns its id. */
+export function startPicked(page: Page, uploader: StartOptions = {}): Promise<string> {
+  return page.evaluate(
+    (options) => window.b2upTest.uploads.start({ file: 'picked', uploader: options }),
+    uploader,
+  );
+}
+
+/** Waits for an upload in the page to settle; its final snapshot. */
+export function finished(page: Page, id: string): Promise<Snapshot> {
+  return page.evaluate((uploadId) => window.b2upTest.uploads.finished(uploadId), id);
 }

@@ -10,27 +10,15 @@ import type { Page } from '@playwright/test';
 import {
   deterministicSha1,
   expect,
+  finished,
   MiB,
   partBytesReceived,
   requests,
+  startPicked,
   storedSha1,
   test,
   writeFileOnDisk,
 } from './stack.js';
-
-type Snapshot = Awaited<ReturnType<Window['b2upTest']['uploads']['finished']>>;
-type StartOptions = Parameters<Window['b2upTest']['uploads']['start']>[0]['uploader'];
-
-function startPicked(page: Page, uploader: StartOptions = {}): Promise<string> {
-  return page.evaluate(
-    (options) => window.b2upTest.uploads.start({ file: 'picked', uploader: options }),
-    uploader,
-  );
-}
-
-function finished(page: Page, id: string): Promise<Snapshot> {
-  return page.evaluate((uploadId) => window.b2upTest.uploads.finished(uploadId), id);
-}
 
 function untilPartsDone(page: Page, id: string, parts: number): Promise<unknown> {
   return page.waitForFunction(([uploadId, n]) => window.b2upTest.uploads.snapshot(uploadId).partsDone >= n, [
