@@ -3,7 +3,9 @@
  * <b2up-uploader> element, with every upload checked byte for byte (SHA-1) in the emulator's
  * bucket. Chromium only: they feed files through Playwright's synthetic DataTransfer and its
  * directory chooser, which the WebDriver drivers can't. Picker, pause/resume/cancel, resume list
- * and keyboard run in every engine (e2e/all-engines/ui.spec.ts).
+ * and keyboard run in every engine (e2e/all-engines/ui.spec.ts). Small files go straight to B2 by
+ * presigned URL: the emulator's counters and the broker's byte count show none of their bytes
+ * passed through the broker.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -82,4 +84,43 @@ test('choose a folder: every file in it (and in its subfolders) uploads', async 
   await (await chooser).setFiles(folder);
   await expectUploaded(element, top);
   await expectUploaded(element, nested);
+});
+
+test('small files go straight to B2 by presigned URL: no file bytes through the broker', async ({ page }) => {
+  const picked = [
+    await makeFile(files.dir, 'direct-a.png', 200_000, 31),
+    await makeFile(files.dir, 'direct-b.png', 40_000, 32),
+    await makeFile(files.dir, 'direct-c.png', 3_000, 33),
+  ];
+  const fileBytes = picked.reduce((sum, f) => sum + f.size, 0);
+  const element = await openDemo(page);
+  const config = await (await page.request.get(`${server.url}/b2up/config`)).json();
+  expect(config).toMatchObject({ smallFiles: 's3' });
+  expect(picked.every((f) => f.size < config.smallFileMaxSize)).toBe(true);
+
+  const { emulator, broker } = server.stack;
+  const counts = () => emulator.counters.snapshot().endpoints;
+  const before = { counts: counts(), brokerBytes: broker.bytesReceived() };
+  const chooser = page.waitForEvent('filechooser');
+  await element.locator('.zone').click();
+  await (await chooser).setFiles(picked.map((f) => f.path));
+  for (const file of picked) {
+    await expectUploaded(element, file);
+    await expect(row(element, file.name).locator('.direct')).toHaveText('direct to B2 · SHA-1 checked');
+  }
+
+  const after = counts();
+  const delta = (name: 's3:PutObject' | 'b2_upload_file', field: 'requests' | 'bytesReceived') =>
+    (after[name]?.[field] ?? 0) - (before.counts[name]?.[field] ?? 0);
+  // Three PUTs carried exactly the files' bytes to B2's S3 endpoint; the native upload the broker
+  // proxies through was never called.
+  expect(delta('s3:PutObject', 'requests')).toBe(3);
+  expect(delta('s3:PutObject', 'bytesReceived')).toBe(fileBytes);
+  expect(delta('b2_upload_file', 'requests')).toBe(0);
+  // The broker read small JSON requests only (config, presign, confirm, with a browser's headers):
+  // a few KB a file whatever its size, under a tenth of the files' bytes. A proxied upload would
+  // have cost it every byte.
+  const brokerBytes = broker.bytesReceived() - before.brokerBytes;
+  expect(brokerBytes).toBeLessThan(picked.length * 8192);
+  expect(brokerBytes).toBeLessThan(fileBytes / 10);
 });

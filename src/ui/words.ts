@@ -107,3 +107,12 @@ export function statusLine(state: UploadSnapshot): string {
   if (state.eta !== undefined) parts.push(formatEta(state.eta));
   return parts.join(' · ');
 }
+
+/**
+ * A done small file's route, when it went by presigned URL straight to B2 and the broker checked
+ * what B2 stored: "direct to B2 · SHA-1 checked". Nothing for other routes.
+ */
+export function directLine(result: { verifiedBy?: 'sha1' | 'md5' } | undefined): string {
+  if (!result?.verifiedBy) return '';
+  return `direct to B2 · ${result.verifiedBy === 'sha1' ? 'SHA-1' : 'MD5'} checked`;
+}

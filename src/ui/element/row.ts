@@ -1,11 +1,12 @@
 /**
  * One upload's row: a thumbnail or kind badge, name, size, progress bar, status (rate, ETA, or the
- * error in plain words), the name B2 stored it under once done, and its buttons. Small files get a
+ * error in plain words), the name B2 stored it under once done (and "direct to B2" for a small file
+ * the browser sent to B2 itself by presigned URL), and its buttons. Small files get a
  * compact row. Updated in place on every snapshot, so a focused button keeps focus while the
  * upload moves on (Pause turns into Resume on the same button).
  */
 import type { UploadItem } from '../store.js';
-import { canRetry, errorSentence, formatBytes, percent, statusLine } from '../words.js';
+import { canRetry, directLine, errorSentence, formatBytes, percent, statusLine } from '../words.js';
 import { button, el, progressBar } from './dom.js';
 import { createThumb } from './thumb.js';
 
@@ -33,6 +34,7 @@ export function createRow(first: UploadItem, actions: RowActions): RowView {
   const status = el('span', { class: 'status' });
   const stored = el('code', { class: 'stored', part: 'stored-name', hidden: '' });
   const check = el('span', { class: 'check', 'aria-hidden': 'true', hidden: '' }, '✓');
+  const direct = el('span', { class: 'direct', part: 'direct', hidden: '' });
   const thumb = createThumb(item.file, item.state.name);
   const bar = progressBar(`Upload of ${item.state.name}`);
   const toggle = button('Pause', () => {
@@ -50,7 +52,7 @@ export function createRow(first: UploadItem, actions: RowActions): RowView {
     thumb.node,
     el('div', { class: 'head' }, name, ' ', size),
     el('div', { class: 'buttons' }, toggle, cancel, retry, remove),
-    el('div', { class: 'line' }, check, status, stored),
+    el('div', { class: 'line' }, check, status, direct, stored),
     bar.node,
   );
 
@@ -69,6 +71,8 @@ export function createRow(first: UploadItem, actions: RowActions): RowView {
       stored.textContent = result.fileName;
       stored.title = `Stored in B2 as ${result.fileName}`;
     }
+    direct.textContent = directLine(result);
+    direct.hidden = !direct.textContent;
     if (state === 'failed') status.title = item.state.error?.message ?? errorSentence(undefined);
     const running = state !== 'done' && state !== 'failed' && state !== 'cancelled';
     toggle.hidden = !running || state === 'finishing';

@@ -80,7 +80,8 @@ ul { list-style: none; margin: 0; padding: 0; }
   font: .85em/1.3 ui-monospace, SFMono-Regular, Menlo, monospace; color: var(--_muted);
   overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; flex: 1 1 auto;
 }
-.stored[hidden], .check[hidden] { display: none; }
+.direct { font-size: .85em; color: var(--_success); white-space: nowrap; flex: none; }
+.stored[hidden], .check[hidden], .direct[hidden] { display: none; }
 .check { color: var(--_success); font-weight: 700; margin-right: -4px; }
 .row[data-state=done] { border-color: var(--_success); }
 .summary {
