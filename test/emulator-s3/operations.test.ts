@@ -89,6 +89,18 @@ describe('GetObject ranges and conditions', () => {
     expect(got.ContentType).toBe('application/x-test');
     expect(got.ContentDisposition).toBe('inline');
   });
+
+  it('a response-* value no header can carry is refused with 400 InvalidArgument, not a 500', async () => {
+    for (const value of ['😀', 'a\r\nX-Evil: 1', '\u0000']) {
+      const url = await getSignedUrl(
+        t.s3,
+        new GetObjectCommand({ Bucket: t.bucketName, Key: 'src.txt', ResponseContentType: value }),
+      );
+      const response = await fetch(url);
+      expect(response.status).toBe(400);
+      expect(await response.text()).toContain('<Code>InvalidArgument</Code>');
+    }
+  });
 });
 
 describe('CopyObject and UploadPartCopy', () => {

@@ -142,6 +142,8 @@ function refuseCustomerEncrypted(file: FileRecord): void {
   }
 }
 
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 /** GET and HEAD: one version, whole or a byte range, after S3's conditional headers. */
 export async function getObject(r: S3Request): Promise<void> {
   const { bucket, key } = objectTarget(r, 'readFiles');
@@ -159,7 +161,11 @@ export async function getObject(r: S3Request): Promise<void> {
     );
   for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
     const value = r.query.get(param);
-    if (value !== undefined) headers[header] = value;
+    if (value === undefined) continue;
+    // An answer header can't carry controls or characters beyond ISO-8859-1: refused, not a 500.
+    if (!HEADER_VALUE.test(value))
+      throw invalidArgument(`Header value cannot be represented using ISO-8859-1: ${param}`);
+    headers[header] = value;
   }
   const size = file.contentLength;
   const range = parseRange(r.x.header('range'), size);
