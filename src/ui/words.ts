@@ -109,10 +109,11 @@ export function statusLine(state: UploadSnapshot): string {
 }
 
 /**
- * A done small file's route, when it went by presigned URL straight to B2 and the broker checked
- * what B2 stored: "direct to B2 · SHA-1 checked". Nothing for other routes.
+ * A done small file that went by presigned URL straight to B2, with the broker's check of what B2
+ * stored: the sentence behind the row's "direct to B2" mark. Empty for other routes.
  */
-export function directLine(result: { verifiedBy?: 'sha1' | 'md5' } | undefined): string {
+export function directNote(result: { verifiedBy?: 'sha1' | 'md5' } | undefined): string {
   if (!result?.verifiedBy) return '';
-  return `direct to B2 · ${result.verifiedBy === 'sha1' ? 'SHA-1' : 'MD5'} checked`;
+  const hash = result.verifiedBy === 'sha1' ? 'SHA-1' : 'MD5';
+  return `Sent straight to B2 by presigned URL, not through the server; the ${hash} B2 stored was checked.`;
 }

@@ -6,7 +6,7 @@
  * upload moves on (Pause turns into Resume on the same button).
  */
 import type { UploadItem } from '../store.js';
-import { canRetry, directLine, errorSentence, formatBytes, percent, statusLine } from '../words.js';
+import { canRetry, directNote, errorSentence, formatBytes, percent, statusLine } from '../words.js';
 import { button, el, progressBar } from './dom.js';
 import { createThumb } from './thumb.js';
 
@@ -34,7 +34,7 @@ export function createRow(first: UploadItem, actions: RowActions): RowView {
   const status = el('span', { class: 'status' });
   const stored = el('code', { class: 'stored', part: 'stored-name', hidden: '' });
   const check = el('span', { class: 'check', 'aria-hidden': 'true', hidden: '' }, '✓');
-  const direct = el('span', { class: 'direct', part: 'direct', hidden: '' });
+  const direct = el('span', { class: 'direct', part: 'direct', hidden: '' }, 'direct to B2');
   const thumb = createThumb(item.file, item.state.name);
   const bar = progressBar(`Upload of ${item.state.name}`);
   const toggle = button('Pause', () => {
@@ -71,8 +71,8 @@ export function createRow(first: UploadItem, actions: RowActions): RowView {
       stored.textContent = result.fileName;
       stored.title = `Stored in B2 as ${result.fileName}`;
     }
-    direct.textContent = directLine(result);
-    direct.hidden = !direct.textContent;
+    direct.title = directNote(result);
+    direct.hidden = !direct.title;
     if (state === 'failed') status.title = item.state.error?.message ?? errorSentence(undefined);
     const running = state !== 'done' && state !== 'failed' && state !== 'cancelled';
     toggle.hidden = !running || state === 'finishing';
