@@ -18,6 +18,7 @@ import { chartSvg, table, writeResults } from './lib/report.js';
 import { ceilingScenario } from './scenarios/ceiling.js';
 import { hashingScenario } from './scenarios/hashing.js';
 import { manyFilesScenario } from './scenarios/many-files.js';
+import { hugeFileScenario } from './scenarios/huge-file.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { nodePeersScenario } from './scenarios/node-peers.js';
 import { resumeScenario } from './scenarios/resume.js';
@@ -41,6 +42,7 @@ const scenarios: Record<string, Scenario> = {
   small: smallFilesScenario,
   many: manyFilesScenario,
   ceiling: ceilingScenario,
+  huge: hugeFileScenario,
 };
 
 function parseArgs(argv: string[]) {

@@ -6,6 +6,7 @@
 import { createHttpBrokerClient, createUploader, createWorkerHasher, type Upload } from '../../src/index.js';
 import { defineUploaderElement } from '../../src/ui/element.js';
 import { b2upMany, tusMany, uppyMany } from './many.js';
+import { type HugeOptions, hugeUpload } from './huge.js';
 import { type RawOptions, rawUpload } from './raw.js';
 import { type SinkOptions, sinkUpload } from './sink.js';
 import { type TusOptions, tusUpload } from './tus.js';
@@ -106,6 +107,7 @@ const api = {
   b2upMany: (broker: string) => b2upMany(pickedFiles(), broker),
   uppyMany: (broker: string) => uppyMany(pickedFiles(), broker),
   tusMany: (endpoint: string) => tusMany(pickedFiles(), endpoint),
+  huge: (options: HugeOptions) => hugeUpload(pickedFile(), options),
   /** b2up's worker SHA-1 of the whole picked file (read + hash), one job. */
   async hashWorker(workers = 1) {
     const hasher = createWorkerHasher({ workers });

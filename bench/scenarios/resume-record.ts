@@ -5,34 +5,16 @@
  *     every record written, which is what IndexedDB is asked to store. Bar: the figure at 10,000
  *     parts at most the one at 100 (a cost per part that doesn't grow with the part count).
  */
-import type { ResumeRecord, ResumeStore } from '../../src/upload/resume-store.js';
 import { createMemoryResumeStore } from '../../src/upload/resume-store.js';
 import { createInlineHasher } from '../../src/upload/hasher.js';
 import { createHttpBrokerClient } from '../../src/upload/http-broker.js';
 import { noTabLock } from '../../src/upload/tab-lock.js';
 import { buildUploader } from '../../src/upload/create-uploader.js';
+import { countingResumeStore } from '../lib/counting-store.js';
 import type { BenchContext, Figure } from '../lib/figures.js';
 import { startBenchStack } from '../lib/stack.js';
 
 const PART = 1024;
-
-function countingStore(): { store: ResumeStore; written: () => number } {
-  const inner = createMemoryResumeStore();
-  let bytes = 0;
-  return {
-    store: {
-      persistent: true,
-      get: (key) => inner.get(key),
-      set(record: ResumeRecord) {
-        bytes += new TextEncoder().encode(JSON.stringify(record)).length;
-        return inner.set(record);
-      },
-      delete: (key) => inner.delete(key),
-      list: () => inner.list(),
-    },
-    written: () => bytes,
-  };
-}
 
 export async function resumeRecordScenario(context: BenchContext): Promise<Figure[]> {
   const stack = await startBenchStack({
@@ -46,7 +28,7 @@ export async function resumeRecordScenario(context: BenchContext): Promise<Figur
   const perPart = new Map<number, number>();
   try {
     for (const parts of [100, 10_000]) {
-      const { store, written } = countingStore();
+      const { store, written } = countingResumeStore(createMemoryResumeStore());
       const uploader = buildUploader(
         { broker, concurrency: 8, partSize: PART, resume: store, hasher: createInlineHasher() },
         { tabLock: noTabLock, connectivity: { isOnline: () => true, whenOnline: async () => {} } },
