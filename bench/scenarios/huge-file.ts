@@ -1,5 +1,5 @@
 /**
- * 9. Huge files: what an upload costs per GiB and per part must not grow with its part count.
+ * 11. Huge files: what an upload costs per GiB and per part must not grow with its part count.
  *    b2up in headless Chromium uploads a file of 10,000 parts (B2's most) of 5,000,000 bytes (B2's
  *    smallest part): 50 GB, as a sparse file, so it takes no disk. Beside it, in the same run, the
  *    same upload of 100 parts. The servers are the CLI a user runs, each in its own process:
@@ -29,7 +29,7 @@ import { median } from '../lib/stats.js';
 import type { Page } from '@playwright/test';
 import type { HugeResult } from '../page/huge.js';
 
-const GROUP = '9. Huge files';
+const GROUP = '11. Huge files';
 /** B2's absoluteMinimumPartSize: every part but the last at least this. */
 const PART_SIZE = 5_000_000;
 const REFERENCE_PARTS = 100;
