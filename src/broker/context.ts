@@ -72,7 +72,7 @@ export async function takeStart(context: BrokerContext, principal: Principal): P
  */
 export async function takeUploadCalls(
   context: BrokerContext,
-  claims: UploadClaims,
+  claims: Pick<UploadClaims, 'uploadId' | 'principalId'>,
   cost: number,
 ): Promise<void> {
   const { perUser, perUpload } = context.options.uploadCallLimiters;

@@ -47,12 +47,16 @@ export interface StartRequest {
   info: Record<string, string>;
   /** Absent means 'native'. */
   transport?: LargeFileTransport;
+  /** Part URLs wanted in the answer (1..16), so the first parts need no separate call (native only). */
+  partUrls?: number;
 }
 
 export interface StartedUpload extends UploadSession {
   fileName: string;
   partSize: number;
   expiresAt: number;
+  /** Part URLs the broker sent along with the start (maybe fewer than asked, or none: older brokers). */
+  targets?: PartTarget[];
 }
 
 /** A B2 upload-part URL and its token: one request at a time, for one large file only. */

@@ -4,7 +4,7 @@ import { brokerCall, type RunContext, type UploadDeps } from './context.js';
 import { browserConnectivity } from './gates.js';
 import { createDefaultHasher } from './hasher.js';
 import { createHttpBrokerClient } from './http-broker.js';
-import { runLargeUpload } from './large-upload.js';
+import { fileKey, runLargeUpload } from './large-upload.js';
 import { type RetryTiming, resolveUploaderOptions, type UploaderOptions } from './options.js';
 import { createIndexedDbResumeStore, createMemoryResumeStore } from './resume-store.js';
 import { brokerScope, scopeResumeStore } from './scoped-resume-store.js';
@@ -94,8 +94,13 @@ export function buildUploader(
     return deps;
   };
   const run = async (context: RunContext) => {
+    // An uploader's first upload asks the broker for its config and for the user (both kept for
+    // the next uploads) while the file's head is hashed: the three waits overlap.
+    void scope.get();
+    const key = fileKey(context);
+    key.catch(() => undefined); // a small file never reads it
     const { smallFileMaxSize } = await brokerCall(context, (signal) => context.deps.brokerConfig(signal));
-    return context.file.size < smallFileMaxSize ? runSmallUpload(context) : runLargeUpload(context);
+    return context.file.size < smallFileMaxSize ? runSmallUpload(context) : runLargeUpload(context, key);
   };
 
   return {

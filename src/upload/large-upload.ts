@@ -1,5 +1,5 @@
 import { withUploadRetries } from '../b2/target-upload.js';
-import type { StoredPart, UploadResult, UploadSession } from './broker-client.js';
+import type { PartTarget, StoredPart, UploadResult, UploadSession } from './broker-client.js';
 import { brokerCall, createWaits, pausable, type RunContext, runRetryHooks } from './context.js';
 import { isUploadError, UploadError } from './errors.js';
 import { fingerprint } from './fingerprint.js';
@@ -15,16 +15,19 @@ interface Prepared {
   plan: PartPlan;
   /** Parts B2 already holds that match this file, by part number → SHA-1. */
   done: Map<number, string>;
+  /** Part URLs that came with the start answer, used before any are asked for. */
+  targets?: PartTarget[] | undefined;
+  /** Part SHA-1s already on their way (the first part is hashed while start is in flight). */
+  hashes?: Map<number, Promise<string>>;
 }
 
 /** B2's large-file flow from the browser: resume or start, send the missing parts, finish. */
-export async function runLargeUpload(context: RunContext): Promise<UploadResult> {
+export async function runLargeUpload(
+  context: RunContext,
+  fingerprinted?: Promise<string>,
+): Promise<UploadResult> {
   const { deps } = context;
-  const key = await pausable(context, (signal) =>
-    fingerprint(context.file, deps.hasher, signal).catch((error) => {
-      throw unreadable(error);
-    }),
-  );
+  const key = await (fingerprinted ?? fileKey(context));
   return deps.tabLock.run(
     key,
     () => context.report({ type: 'phase', phase: 'waiting' }),
@@ -66,8 +69,20 @@ export async function runLargeUpload(context: RunContext): Promise<UploadResult>
   );
 }
 
+/** The file's resume key (its fingerprint), hashed locally. */
+export function fileKey(context: RunContext): Promise<string> {
+  return pausable(context, (signal) =>
+    fingerprint(context.file, context.deps.hasher, signal).catch((error) => {
+      throw unreadable(error);
+    }),
+  );
+}
+
 /** How often, at most, a run rewrites its resume record while parts go out. */
 const RECORD_WRITES = 100;
+
+/** The most part URLs one broker call hands out (docs/broker-protocol.md). */
+const MAX_PART_URLS = 16;
 
 /** How long a finished upload's marker answers tabs that waited for it. */
 const FINISHED_MARKER_TTL_MS = 10 * 60 * 1000;
@@ -209,6 +224,10 @@ async function start(context: RunContext, key: string): Promise<Prepared> {
       }),
     );
   }
+  const partSize = proposePartSize(file.size, settings.partSize, config);
+  // Where parts are hashed before they are sent (browsers), the first one is hashed while start is
+  // in flight. The broker nearly always agrees to the proposed size; when it doesn't, the hash is dropped.
+  const first = deps.sendHashed ? undefined : hashRange(context, 0, Math.min(partSize, file.size));
   const started = await brokerCall(context, (signal) =>
     deps.broker.start(
       {
@@ -216,9 +235,11 @@ async function start(context: RunContext, key: string): Promise<Prepared> {
         size: file.size,
         contentType: context.contentType,
         lastModified: context.lastModified,
-        partSize: proposePartSize(file.size, settings.partSize, config),
+        partSize,
         info,
-        ...(transport === 's3' ? { transport } : {}),
+        ...(transport === 's3'
+          ? { transport }
+          : { partUrls: Math.min(settings.concurrency, partPlan(file.size, partSize).count, MAX_PART_URLS) }),
       },
       signal,
     ),
@@ -246,7 +267,11 @@ async function start(context: RunContext, key: string): Promise<Prepared> {
     expiresAt: now + settings.resumeTtlMs,
   };
   await deps.resumeStore.set(record);
-  return { session: started, record, plan, done: new Map() };
+  // Part URLs are one run's, never the session's: they aren't remembered nor reported.
+  const { targets, ...session } = started;
+  const hashes = new Map<number, Promise<string>>();
+  if (first && plan.partSize === partSize) hashes.set(1, first);
+  return { session, record, plan, done: new Map(), targets, hashes };
 }
 
 /**
@@ -271,19 +296,16 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
   const slots = Math.min(settings.concurrency, queue.length);
   if (slots === 0) return;
 
-  const parts = partTransport(context, session, record.transport ?? 'native', () => queue);
+  const parts = partTransport(context, session, record.transport ?? 'native', () => queue, prepared.targets);
   await pausable(context, (signal) => parts.prefetch(slots, signal));
   const { port } = parts;
 
-  const hashes = new Map<number, Promise<string>>();
+  const hashes = prepared.hashes ?? new Map<number, Promise<string>>();
   const hashOf = (n: number) => {
     let hash = hashes.get(n);
     if (!hash) {
       const { start, end } = partRange(plan, n);
-      hash = deps.hasher.sha1Range
-        ? deps.hasher.sha1Range(file, start, end)
-        : deps.hasher.sha1(file.slice(start, end));
-      hash.catch(() => undefined); // observed when awaited; avoid an unhandled rejection meanwhile
+      hash = hashRange(context, start, end);
       hashes.set(n, hash);
     }
     return hash;
@@ -365,4 +387,13 @@ async function sendMissingParts(context: RunContext, prepared: Prepared): Promis
     ),
   );
   if (failure !== undefined) throw toUploadError(failure);
+}
+
+/** The SHA-1 of bytes `start`..`end` of the file, observed when awaited (no unhandled rejection meanwhile). */
+function hashRange(context: RunContext, start: number, end: number): Promise<string> {
+  const { hasher } = context.deps;
+  const { file } = context;
+  const hash = hasher.sha1Range ? hasher.sha1Range(file, start, end) : hasher.sha1(file.slice(start, end));
+  hash.catch(() => undefined);
+  return hash;
 }

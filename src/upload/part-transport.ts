@@ -6,7 +6,7 @@
  */
 import type { UploadTargetSource } from '../b2/target-upload.js';
 import { createUploadUrlPool } from '../b2/upload-url-pool.js';
-import type { LargeFileTransport, UploadSession } from './broker-client.js';
+import type { LargeFileTransport, PartTarget, UploadSession } from './broker-client.js';
 import { brokerCall, type RunContext } from './context.js';
 import { UploadError } from './errors.js';
 import { b2PartPort, type PartPort } from './part-port.js';
@@ -27,6 +27,8 @@ export function partTransport(
   session: UploadSession,
   transport: LargeFileTransport,
   upcoming: () => number[],
+  /** Part URLs that came with the start answer (native): handed out before any are asked for. */
+  early: PartTarget[] = [],
 ): PartTransport {
   const { deps } = context;
   // Fetches run as broker calls of this run (pausable, waiting out an absent broker); a fetch
@@ -57,8 +59,11 @@ export function partTransport(
   }
 
   // One pool per run, keyed by this upload: part URLs are the broker's, for this large file only.
+  const given = [...early];
   const pool = createUploadUrlPool((_id, count, signal) =>
-    fetched((s) => deps.broker.partTargets(session, count, s))(signal),
+    given.length > 0
+      ? Promise.resolve(given.splice(0, count))
+      : fetched((s) => deps.broker.partTargets(session, count, s))(signal),
   );
   const targets = pool.sourceFor(session.uploadId);
   return {

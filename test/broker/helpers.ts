@@ -185,21 +185,25 @@ export async function uploadParts(
     json: { count: parts.length },
   });
   if (urls.status !== 200) throw new Error(`part-urls: ${urls.status} ${JSON.stringify(urls.body)}`);
-  await Promise.all(
-    parts.map(async (part, i) => {
-      const target = urls.body.targets[i];
-      const response = await fetch(target.uploadUrl, {
-        method: 'POST',
-        headers: {
-          Authorization: target.authorizationToken,
-          'X-Bz-Part-Number': String(i + 1),
-          'X-Bz-Content-Sha1': sha1(part),
-        },
-        body: part,
-      });
-      if (!response.ok) throw new Error(`upload part ${i + 1}: ${response.status} ${await response.text()}`);
-    }),
-  );
+  await Promise.all(parts.map((part, i) => uploadPart(urls.body.targets[i], i + 1, part)));
+}
+
+/** One part straight to B2 on a part URL, with its SHA-1. */
+export async function uploadPart(
+  target: { uploadUrl: string; authorizationToken: string },
+  partNumber: number,
+  part: Uint8Array<ArrayBuffer>,
+): Promise<void> {
+  const response = await fetch(target.uploadUrl, {
+    method: 'POST',
+    headers: {
+      Authorization: target.authorizationToken,
+      'X-Bz-Part-Number': String(partNumber),
+      'X-Bz-Content-Sha1': sha1(part),
+    },
+    body: part,
+  });
+  if (!response.ok) throw new Error(`upload part ${partNumber}: ${response.status} ${await response.text()}`);
 }
 
 export async function download(world: World, fileId: string): Promise<Uint8Array> {

@@ -41,6 +41,35 @@ function setup(
   return { fake, store, uploader };
 }
 
+/** An engine on `fake` with the unit-test ports, and `options` over the defaults of `setup`. */
+function engineOn(
+  fake: ReturnType<typeof createFakeB2>,
+  options: Partial<UploaderOptions>,
+  send = fake.send,
+) {
+  return buildUploader(
+    {
+      broker: fake.broker,
+      concurrency: 3,
+      partSize: 1000,
+      resume: false,
+      hasher: createInlineHasher(),
+      ...options,
+    },
+    { send, tabLock: noTabLock, connectivity: { isOnline: () => true, whenOnline: async () => {} } },
+    instantRetry,
+  );
+}
+
+/** An inline hasher that reports the size of every Blob it is given. */
+function spyingHasher(seen: (size: number) => void) {
+  const inline = createInlineHasher();
+  return {
+    sha1: (blob: Blob, options?: { signal?: AbortSignal }) => (seen(blob.size), inline.sha1(blob, options)),
+    close() {},
+  };
+}
+
 function file(bytes: Uint8Array, name = 'movie.bin', lastModified = 1700000000000): File {
   return new File([new Uint8Array(bytes)], name, { type: 'video/x-test', lastModified });
 }
@@ -254,8 +283,80 @@ describe('upload engine', () => {
     expect(again.fileId).not.toBe(first.fileId);
   });
 
+  it('takes the first part URLs from the start answer: no part-URL call before the first part', async () => {
+    const fake = createFakeB2();
+    const calls: string[] = [];
+    const { start, partTargets } = fake.broker;
+    fake.broker.start = (request, signal) => (
+      calls.push(`start ${request.partUrls}`),
+      start(request, signal)
+    );
+    fake.broker.partTargets = (session, count, signal) => (
+      calls.push('part-urls'),
+      partTargets(session, count, signal)
+    );
+    const engine = engineOn(fake, {}, (request) => (calls.push('part'), fake.send(request)));
+    const bytes = randomBytes(10_500);
+    const result = await engine.upload(file(bytes)).done;
+    expect(fake.assembled(result.fileId).equals(bytes)).toBe(true);
+    // One URL per slot (3), asked for in the start call; the 11 parts went out on them.
+    expect(calls[0]).toBe('start 3');
+    expect(calls.filter((c) => c === 'part-urls')).toEqual([]);
+    expect(fake.stats.targetsIssued).toBe(3);
+    expect(fake.stats.concurrentUse).toBe(0);
+  });
+
+  it('asks for part URLs separately when the broker answered start without them (an older broker)', async () => {
+    const { fake, uploader } = setup(createFakeB2({}, { targetsAtStart: false }));
+    const result = await uploader.upload(file(randomBytes(10_500))).done;
+    expect(result.size).toBe(10_500);
+    expect(fake.stats.startsWithTargets).toBe(0);
+    expect(fake.stats.targetCalls).toBe(1);
+  });
+
+  it('hashes the first part while start is in flight', async () => {
+    const fake = createFakeB2();
+    const hashedBeforeStart: number[] = [];
+    const sizes: number[] = [];
+    const { start } = fake.broker;
+    fake.broker.start = (request, signal) => (hashedBeforeStart.push(...sizes), start(request, signal));
+    await engineOn(fake, { hasher: spyingHasher((size) => sizes.push(size)) }).upload(
+      file(randomBytes(10_500)),
+    ).done;
+    // The fingerprint's head (the whole file, under 64 KiB), then part 1, both before start was called.
+    expect(hashedBeforeStart).toEqual([10_500, 1000]);
+  });
+
+  it("an uploader's first upload asks for config and whoami while it hashes the file's head", async () => {
+    const fake = createFakeB2();
+    const events: string[] = [];
+    let answerConfig!: () => void;
+    const configHeld = new Promise<void>((resolve) => (answerConfig = resolve));
+    const { config } = fake.broker;
+    fake.broker.config = async (signal) => {
+      events.push('config asked');
+      await configHeld;
+      return config(signal);
+    };
+    fake.broker.whoami = async () => (events.push('whoami asked'), { user: 'alice' });
+    const uploader = engineOn(fake, {
+      resume: createMemoryResumeStore(),
+      hasher: spyingHasher((size) => events.push(`hash ${size}`)),
+    });
+    const upload = uploader.upload(file(randomBytes(10_500)));
+    // The config answer is held until the other two were asked for: in series, this never completes.
+    await vi.waitFor(() =>
+      expect(events).toEqual(expect.arrayContaining(['config asked', 'whoami asked', 'hash 10500'])),
+    );
+    answerConfig();
+    await upload.done;
+    await uploader.upload(file(randomBytes(10_500), 'second.bin')).done;
+    // Both asked once per uploader.
+    expect(events.filter((e) => e.endsWith('asked')).sort()).toEqual(['config asked', 'whoami asked']);
+  });
+
   it('a pause while part URLs are on their way is a pause, not a failure', async () => {
-    const { fake, uploader } = setup();
+    const { fake, uploader } = setup(createFakeB2({}, { targetsAtStart: false }));
     const release = fake.holdTargets();
     const upload = uploader.upload(file(randomBytes(6000)));
     await vi.waitFor(() => expect(fake.stats.targetCalls).toBeGreaterThan(0));

@@ -28,7 +28,12 @@ export function sha1(bytes: Uint8Array): string {
   return createHash('sha1').update(bytes).digest('hex');
 }
 
-export function createFakeB2(config: Partial<BrokerConfig> = {}) {
+export interface FakeBrokerBehaviour {
+  /** Answer start's `partUrls` with part URLs, as current brokers do (default true; false: an older broker). */
+  targetsAtStart?: boolean;
+}
+
+export function createFakeB2(config: Partial<BrokerConfig> = {}, behaviour: FakeBrokerBehaviour = {}) {
   const fullConfig: BrokerConfig = {
     protocol: 1,
     minPartSize: 1000,
@@ -50,6 +55,8 @@ export function createFakeB2(config: Partial<BrokerConfig> = {}) {
     deadTokenUse: 0,
     targetsIssued: 0,
     targetCalls: 0,
+    /** Starts answered with part URLs. */
+    startsWithTargets: 0,
     cancels: 0,
     /** Parts sent through `sendHashed`. */
     hashedSends: 0,
@@ -67,6 +74,12 @@ export function createFakeB2(config: Partial<BrokerConfig> = {}) {
     contentSha1: null,
     uploadTimestamp: 1,
   });
+
+  const issue = (uploadId: string, count: number): PartTarget[] =>
+    Array.from({ length: count }, () => ({
+      uploadUrl: `fake://part/${uploadId}`,
+      authorizationToken: `part-token-${++stats.targetsIssued}`,
+    }));
 
   const broker: BrokerClient = {
     config: async () => fullConfig,
@@ -87,12 +100,15 @@ export function createFakeB2(config: Partial<BrokerConfig> = {}) {
     async start(request): Promise<StartedUpload> {
       const uploadId = `large-${++serial}`;
       uploads.set(uploadId, { size: request.size, name: request.name, parts: new Map(), state: 'open' });
+      const withTargets = request.partUrls !== undefined && behaviour.targetsAtStart !== false;
+      if (withTargets) stats.startsWithTargets += 1;
       return {
         uploadId,
         token: `token-${uploadId}`,
         fileName: `u/${request.name}`,
         partSize: request.partSize,
         expiresAt: Date.now() + 3_600_000,
+        ...(withTargets ? { targets: issue(uploadId, request.partUrls!) } : {}),
       };
     },
     async partTargets(session, count): Promise<PartTarget[]> {
@@ -100,10 +116,7 @@ export function createFakeB2(config: Partial<BrokerConfig> = {}) {
       if (gateTargets) await gateTargets;
       const upload = uploads.get(session.uploadId);
       if (upload?.state !== 'open') throw new BrokerError(404, 'not_found', 'no such upload');
-      return Array.from({ length: count }, () => ({
-        uploadUrl: `fake://part/${session.uploadId}`,
-        authorizationToken: `part-token-${++stats.targetsIssued}`,
-      }));
+      return issue(session.uploadId, count);
     },
     async listParts(session) {
       const upload = uploads.get(session.uploadId);

@@ -69,8 +69,9 @@ describe('retry.maxAttempts', () => {
 
   it.each([1, 2])('bounds the attempts of one broker call (%i)', async (maxAttempts) => {
     let calls = 0;
-    vi.stubGlobal('fetch', async () => {
-      calls += 1;
+    // The config call is counted: whoami goes out beside it.
+    vi.stubGlobal('fetch', async (input: Request | string) => {
+      if ((typeof input === 'string' ? input : input.url).endsWith('/config')) calls += 1;
       return new Response('{"code":"b2_error","message":"boom"}', {
         status: 500,
         headers: { 'content-type': 'application/json' },

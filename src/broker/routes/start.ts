@@ -2,13 +2,14 @@
 import { Limits } from '../../b2/wire.js';
 import { clampPartSize } from '../../protocol.js';
 import { refusalFromB2 } from '../b2-errors.js';
-import { authenticate, type BrokerContext, s3Of } from '../context.js';
+import { authenticate, type BrokerContext, s3Of, takeUploadCalls } from '../context.js';
 import { badRequest } from '../errors.js';
 import { json, readJson } from '../http.js';
 import { tidyUnfinished } from '../janitor.js';
 import { objectHeaders } from '../s3/metadata.js';
 import { createMultipartUpload, fileIdOf, refusalFromS3 } from '../s3/multipart.js';
 import { admitFile } from './admission.js';
+import { issuePartUrls, partUrlCount } from './uploads.js';
 
 export async function startUpload(context: BrokerContext, request: Request): Promise<Response> {
   const principal = await authenticate(context, request);
@@ -27,6 +28,9 @@ export async function startUpload(context: BrokerContext, request: Request): Pro
     },
     { min: 1 },
   );
+  // Part URLs in the answer save the client a round trip before its first part (native only).
+  const partUrls =
+    body.partUrls === undefined || s3 ? undefined : partUrlCount(context, size, body.partUrls, 'partUrls');
 
   const uploadId = s3
     ? await createMultipartUpload(s3, fileName, objectHeaders(contentType, fileInfo)).catch(
@@ -57,7 +61,30 @@ export async function startUpload(context: BrokerContext, request: Request): Pro
     expiresAt,
     ...(s3 ? { s3PartSize: agreedPartSize } : {}),
   });
-  return json({ uploadId, token, fileName, partSize: agreedPartSize, expiresAt, transport });
+  const targets = partUrls && (await firstPartUrls(context, principal.id, uploadId, partUrls));
+  return json({
+    uploadId,
+    token,
+    fileName,
+    partSize: agreedPartSize,
+    expiresAt,
+    transport,
+    ...(targets ? { targets } : {}),
+  });
+}
+
+/**
+ * Part URLs for the start answer, from the same budget as POST part-urls. They are a head start, not
+ * a promise: when the budget or B2 says no, the answer goes without them and the client asks
+ * part-urls, which gives the refusal its proper answer.
+ */
+async function firstPartUrls(context: BrokerContext, principalId: string, uploadId: string, count: number) {
+  try {
+    await takeUploadCalls(context, { uploadId, principalId }, count);
+    return await issuePartUrls(context, uploadId, count);
+  } catch {
+    return undefined;
+  }
 }
 
 /** `native` (B2's part URLs, the default) or `s3` (presigned UploadPart URLs). */

@@ -38,22 +38,36 @@ export async function partUrls(
 ): Promise<Response> {
   const claims = await openUpload(context, request, uploadId);
   const { count } = await context.bodies.read(claims.principalId, () => readJson(request));
-  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_TARGETS) {
-    throw badRequest(`count must be an integer from 1 to ${MAX_TARGETS}`);
-  }
-  // More URLs than the declared size has parts only serve to send parts it can't hold.
-  const most = Math.max(1, Math.ceil(claims.size / context.target.minPartSize));
-  if (count > most) throw badRequest(`a ${claims.size}-byte upload has at most ${most} parts`);
-  await takeUploadCalls(context, claims, count + 1);
+  const wanted = partUrlCount(context, claims.size, count, 'count');
+  await takeUploadCalls(context, claims, wanted + 1);
   const parts = await storedParts(context, uploadId).catch(fromB2);
   await refuseOverfull(context, claims, parts);
-  // One b2_get_upload_part_url per target: B2 allows one request at a time per URL.
+  return json({ targets: await issuePartUrls(context, uploadId, wanted) });
+}
+
+/**
+ * A wanted number of part URLs, checked: 1 to 16, and no more than the declared size can have
+ * parts (more URLs would only serve to send parts it can't hold).
+ */
+export function partUrlCount(context: BrokerContext, size: number, count: unknown, field: string): number {
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_TARGETS) {
+    throw badRequest(`${field} must be an integer from 1 to ${MAX_TARGETS}`);
+  }
+  const most = Math.max(1, Math.ceil(size / context.target.minPartSize));
+  if (count > most) throw badRequest(`a ${size}-byte upload has at most ${most} parts`);
+  return count;
+}
+
+/** One b2_get_upload_part_url per target: B2 allows one request at a time per URL. */
+export async function issuePartUrls(
+  context: BrokerContext,
+  fileId: string,
+  count: number,
+): Promise<{ uploadUrl: string; authorizationToken: string }[]> {
   const targets = await Promise.all(
-    Array.from({ length: count }, () => context.client.getUploadPartUrl({ fileId: uploadId }).catch(fromB2)),
+    Array.from({ length: count }, () => context.client.getUploadPartUrl({ fileId }).catch(fromB2)),
   );
-  return json({
-    targets: targets.map((t) => ({ uploadUrl: t.uploadUrl, authorizationToken: t.authorizationToken })),
-  });
+  return targets.map((t) => ({ uploadUrl: t.uploadUrl, authorizationToken: t.authorizationToken }));
 }
 
 export async function listParts(
