@@ -39,8 +39,13 @@ export interface Uploader {
   close(): void;
 }
 
+/**
+ * An uploader is made when its page loads and used when the user picks a file, seconds later: so it
+ * asks the broker for its config and the user, and starts a hash worker, as it is made. The first
+ * pick then waits for none of them (a failure is left for the upload to meet, and retry).
+ */
 export function createUploader(options: UploaderOptions): Uploader {
-  return buildUploader(options, {});
+  return buildUploader(options, {}, undefined, { warm: true });
 }
 
 /**
@@ -51,6 +56,7 @@ export function buildUploader(
   options: UploaderOptions,
   overrides: Partial<UploadDeps>,
   timing: RetryTiming = { sleep, random: Math.random },
+  { warm = false }: { warm?: boolean } = {},
 ): Uploader {
   const resolved = resolveUploaderOptions(options, timing);
   const { settings } = resolved;
@@ -77,7 +83,7 @@ export function buildUploader(
     return config;
   };
   let deps: UploadDeps | undefined;
-  // Workers, IndexedDB and the broker's config are touched on the first upload, never at import.
+  // Without `warm`, workers, IndexedDB and the broker's config are touched on the first upload.
   const lazyDeps = (): UploadDeps => {
     hasher ??= createDefaultHasher();
     deps ??= {
@@ -93,6 +99,12 @@ export function buildUploader(
     };
     return deps;
   };
+  if (warm) {
+    void brokerConfig().catch(() => undefined);
+    void scope.get();
+    hasher ??= createDefaultHasher();
+    hasher.sha1(new Blob([])).catch(() => undefined);
+  }
   const run = async (context: RunContext) => {
     // An uploader's first upload asks the broker for its config and for the user (both kept for
     // the next uploads) while the file's head is hashed: the three waits overlap.

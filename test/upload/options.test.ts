@@ -64,6 +64,40 @@ describe('uploader options', () => {
   });
 });
 
+describe('createUploader', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('asks for the config and the user as it is made, and the first upload asks again for neither', async () => {
+    const asked: string[] = [];
+    vi.stubGlobal('fetch', async (input: Request | string) => {
+      const url = new URL(typeof input === 'string' ? input : input.url);
+      asked.push(url.pathname);
+      const body = url.pathname.endsWith('/config')
+        ? {
+            protocol: 1,
+            minPartSize: 5,
+            maxPartSize: 1e9,
+            maxParts: 10_000,
+            smallFileMaxSize: 1000,
+            maxFileSize: 1e9,
+            allowedTypes: null,
+          }
+        : url.pathname.endsWith('/whoami')
+          ? { user: 'alice' }
+          : { code: 'bad_request', message: 'not in this test' };
+      return new Response(JSON.stringify(body), {
+        status: url.pathname.endsWith('/config') || url.pathname.endsWith('/whoami') ? 200 : 400,
+        headers: { 'content-type': 'application/json' },
+      });
+    });
+    const uploader = createUploader({ broker: 'http://127.0.0.1:9/b2up', resume: false });
+    await vi.waitFor(() => expect([...asked].sort()).toEqual(['/b2up/config', '/b2up/whoami']));
+    await uploader.upload(new Blob(['x'])).done.catch(() => undefined);
+    uploader.close();
+    expect(asked.filter((path) => path.endsWith('/config') || path.endsWith('/whoami'))).toHaveLength(2);
+  });
+});
+
 describe('retry.maxAttempts', () => {
   afterEach(() => vi.unstubAllGlobals());
 
@@ -82,6 +116,9 @@ describe('retry.maxAttempts', () => {
       resume: false,
       retry: { maxAttempts, initialDelayMs: 0 },
     });
+    // The uploader asked as it was made; then the upload asks again, as many times.
+    await vi.waitFor(() => expect(calls).toBe(maxAttempts));
+    calls = 0;
     const failure = await uploader.upload(new Blob(['x'])).done.catch((error: unknown) => error);
     uploader.close();
     expect(failure).toMatchObject({ name: 'UploadError', status: 500 });

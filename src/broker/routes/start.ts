@@ -45,12 +45,16 @@ export async function startUpload(context: BrokerContext, request: Request): Pro
             throw refusalFromB2(error, 'start');
           })
       ).fileId ?? '');
-  await tidyUnfinished(context.client, {
-    bucketId: context.target.bucketId,
-    namePrefix: context.options.name ? (context.target.namePrefix ?? '') : context.options.prefix,
-    keep: fileIdOf(uploadId),
-    fileInfo,
-  });
+  // Tidying and the first part URLs are B2 round trips of their own: made at once, not in turn.
+  const [targets] = await Promise.all([
+    partUrls ? firstPartUrls(context, principal.id, uploadId, partUrls) : undefined,
+    tidyUnfinished(context.client, {
+      bucketId: context.target.bucketId,
+      namePrefix: context.options.name ? (context.target.namePrefix ?? '') : context.options.prefix,
+      keep: fileIdOf(uploadId),
+      fileInfo,
+    }),
+  ]);
   const expiresAt = context.options.now() + context.options.tokenTtlMs;
   const agreedPartSize = partSize(context, size, body.partSize);
   const token = await context.tokens.sign({
@@ -61,7 +65,6 @@ export async function startUpload(context: BrokerContext, request: Request): Pro
     expiresAt,
     ...(s3 ? { s3PartSize: agreedPartSize } : {}),
   });
-  const targets = partUrls && (await firstPartUrls(context, principal.id, uploadId, partUrls));
   return json({
     uploadId,
     token,
