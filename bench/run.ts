@@ -19,6 +19,7 @@ import { ceilingScenario } from './scenarios/ceiling.js';
 import { hashingScenario } from './scenarios/hashing.js';
 import { manyFilesScenario } from './scenarios/many-files.js';
 import { hugeFileScenario } from './scenarios/huge-file.js';
+import { linkScenario } from './scenarios/link.js';
 import { memoryScenario } from './scenarios/memory.js';
 import { nodePeersScenario } from './scenarios/node-peers.js';
 import { resumeScenario } from './scenarios/resume.js';
@@ -43,6 +44,7 @@ const scenarios: Record<string, Scenario> = {
   many: manyFilesScenario,
   ceiling: ceilingScenario,
   huge: hugeFileScenario,
+  link: linkScenario,
 };
 
 function parseArgs(argv: string[]) {

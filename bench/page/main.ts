@@ -4,12 +4,14 @@
  * stay on disk and the page never holds them).
  */
 import { createHttpBrokerClient, createUploader, createWorkerHasher, type Upload } from '../../src/index.js';
+import { FINGERPRINT_HEAD_BYTES } from '../../src/upload/fingerprint.js';
 import { defineUploaderElement } from '../../src/ui/element.js';
 import { b2upMany, tusMany, uppyMany } from './many.js';
 import { type HugeOptions, hugeUpload } from './huge.js';
 import { type RawOptions, rawUpload } from './raw.js';
 import { type SinkOptions, sinkUpload } from './sink.js';
 import { type TusOptions, tusUpload } from './tus.js';
+import { type UppyOptions, uppyUpload } from './uppy.js';
 
 function pickedFile(): File {
   const file = document.querySelector<HTMLInputElement>('#file-input')?.files?.[0];
@@ -81,6 +83,44 @@ async function b2upElement(options: B2upOptions) {
   }
 }
 
+/**
+ * A user picking a file: the uploader is made when the page loads, the file is picked `idleMs`
+ * later. Resolves at once with the upload's id and the moment of the pick (epoch ms, comparable
+ * with other processes' clocks on this machine).
+ */
+async function pickAfter(options: B2upOptions, idleMs: number) {
+  const uploader = createUploader({
+    broker: createHttpBrokerClient(options.broker, { headers: () => ({ Authorization: 'Bearer bench' }) }),
+    concurrency: options.concurrency,
+    partSize: options.partSize,
+    resume: options.resume ?? false,
+  });
+  await new Promise((resolve) => setTimeout(resolve, idleMs));
+  const pickedAt = performance.timeOrigin + performance.now();
+  const upload = uploader.upload(pickedFile());
+  upload.done.finally(() => uploader.close()).catch(() => undefined);
+  running.set(upload.id, { upload, t0: performance.now() });
+  return { id: upload.id, pickedAt };
+}
+
+/**
+ * The local hashing before a first part can go out, alone: a started worker pool hashing the
+ * fingerprint's head, then the first part as the upload does.
+ */
+async function localHashing(partSize: number) {
+  const file = pickedFile();
+  const hasher = createWorkerHasher();
+  // The worker's script and WASM first: loading them is a fetch, not hashing.
+  await hasher.sha1(new Blob([new Uint8Array(16)]));
+  const t0 = performance.now();
+  await hasher.sha1(file.slice(0, FINGERPRINT_HEAD_BYTES));
+  const fingerprintMs = performance.now() - t0;
+  await hasher.sha1Range!(file, 0, Math.min(partSize, file.size));
+  const totalMs = performance.now() - t0;
+  hasher.close();
+  return { fingerprintMs, firstPartMs: totalMs - fingerprintMs, totalMs };
+}
+
 /** Waits for upload `id`; resolves with its milliseconds and result, or throws its error. */
 async function finishB2up(id: string) {
   const entry = running.get(id);
@@ -108,6 +148,13 @@ const api = {
   uppyMany: (broker: string) => uppyMany(pickedFiles(), broker),
   tusMany: (endpoint: string) => tusMany(pickedFiles(), endpoint),
   huge: (options: HugeOptions) => hugeUpload(pickedFile(), options),
+  uppy: (options: UppyOptions) => uppyUpload(pickedFile(), options),
+  pickAfter,
+  localHashing,
+  cancelB2up(id: string) {
+    void running.get(id)?.upload.cancel();
+    running.delete(id);
+  },
   /** b2up's worker SHA-1 of the whole picked file (read + hash), one job. */
   async hashWorker(workers = 1) {
     const hasher = createWorkerHasher({ workers });
