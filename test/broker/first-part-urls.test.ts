@@ -8,7 +8,7 @@ import { createHttpBrokerClient } from '../../src/upload/http-broker.js';
 import { createInlineHasher } from '../../src/upload/hasher.js';
 import { noTabLock } from '../../src/upload/tab-lock.js';
 import { defaultSend } from '../../src/upload/transport.js';
-import { buildUploader } from '../../src/upload/uploader.js';
+import { buildUploader } from '../../src/upload/create-uploader.js';
 import {
   as,
   bytes,
