@@ -75,11 +75,15 @@ export function buildUploader(
   );
   let hasher = resolved.hasher;
   let config: Promise<BrokerConfig> | undefined;
+  let known: BrokerConfig | undefined;
   const brokerConfig = (signal?: AbortSignal) => {
-    config ??= broker.config(signal).catch((error) => {
-      config = undefined;
-      throw error;
-    });
+    config ??= broker.config(signal).then(
+      (answer) => (known = answer),
+      (error: unknown) => {
+        config = undefined;
+        throw error;
+      },
+    );
     return config;
   };
   let deps: UploadDeps | undefined;
@@ -99,20 +103,26 @@ export function buildUploader(
     };
     return deps;
   };
+  // The user scopes remembered uploads: asked for ahead only where they are remembered.
+  const askUser = () => {
+    if (resumeStore.persistent) void scope.get();
+  };
   if (warm) {
     void brokerConfig().catch(() => undefined);
-    void scope.get();
+    askUser();
     hasher ??= createDefaultHasher();
     hasher.sha1(new Blob([])).catch(() => undefined);
   }
   const run = async (context: RunContext) => {
-    // An uploader's first upload asks the broker for its config and for the user (both kept for
-    // the next uploads) while the file's head is hashed: the three waits overlap.
-    void scope.get();
-    const key = fileKey(context);
-    key.catch(() => undefined); // a small file never reads it
+    // Config and user (both kept for the next uploads) are asked for while the file's head is
+    // hashed: the waits overlap. Until the config says which files are small, any file may be
+    // large; a small file never reads its head's hash.
+    const large = known === undefined || context.file.size >= known.smallFileMaxSize;
+    if (large) askUser();
+    const early = large ? fileKey(context) : undefined;
+    early?.catch(() => undefined);
     const { smallFileMaxSize } = await brokerCall(context, (signal) => context.deps.brokerConfig(signal));
-    return context.file.size < smallFileMaxSize ? runSmallUpload(context) : runLargeUpload(context, key);
+    return context.file.size < smallFileMaxSize ? runSmallUpload(context) : runLargeUpload(context, early);
   };
 
   return {

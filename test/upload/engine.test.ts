@@ -340,7 +340,7 @@ describe('upload engine', () => {
     };
     fake.broker.whoami = async () => (events.push('whoami asked'), { user: 'alice' });
     const uploader = engineOn(fake, {
-      resume: createMemoryResumeStore(),
+      resume: { ...createMemoryResumeStore(), persistent: true },
       hasher: spyingHasher((size) => events.push(`hash ${size}`)),
     });
     const upload = uploader.upload(file(randomBytes(10_500)));

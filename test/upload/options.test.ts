@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sleep } from '../../src/b2/retry.js';
 import { resolveUploaderOptions, UPLOADER_DEFAULTS, type UploaderOptions } from '../../src/upload/options.js';
 import { createUploader } from '../../src/upload/create-uploader.js';
+import { createMemoryResumeStore } from '../../src/upload/resume-store.js';
 import { createFakeB2 } from './fake-b2.js';
 
 const timing = { sleep, random: Math.random };
@@ -90,7 +91,10 @@ describe('createUploader', () => {
         headers: { 'content-type': 'application/json' },
       });
     });
-    const uploader = createUploader({ broker: 'http://127.0.0.1:9/b2up', resume: false });
+    const uploader = createUploader({
+      broker: 'http://127.0.0.1:9/b2up',
+      resume: { ...createMemoryResumeStore(), persistent: true },
+    });
     await vi.waitFor(() => expect([...asked].sort()).toEqual(['/b2up/config', '/b2up/whoami']));
     await uploader.upload(new Blob(['x'])).done.catch(() => undefined);
     uploader.close();
