@@ -41,8 +41,8 @@ export interface Uploader {
 
 /**
  * An uploader is made when its page loads and used when the user picks a file, seconds later: so it
- * asks the broker for its config and the user, and starts a hash worker, as it is made. The first
- * pick then waits for none of them (a failure is left for the upload to meet, and retry).
+ * asks the broker for its config and the user as it is made. The first pick then waits for neither
+ * (a failure is left for the upload to meet, and retry). Hash workers still start with the first upload.
  */
 export function createUploader(options: UploaderOptions): Uploader {
   return buildUploader(options, {}, undefined, { warm: true });
@@ -87,7 +87,7 @@ export function buildUploader(
     return config;
   };
   let deps: UploadDeps | undefined;
-  // Without `warm`, workers, IndexedDB and the broker's config are touched on the first upload.
+  // Workers and IndexedDB are touched on the first upload; without `warm`, the broker's config too.
   const lazyDeps = (): UploadDeps => {
     hasher ??= createDefaultHasher();
     deps ??= {
@@ -110,15 +110,15 @@ export function buildUploader(
   if (warm) {
     void brokerConfig().catch(() => undefined);
     askUser();
-    hasher ??= createDefaultHasher();
-    hasher.sha1(new Blob([])).catch(() => undefined);
   }
   const run = async (context: RunContext) => {
     // Config and user (both kept for the next uploads) are asked for while the file's head is
     // hashed: the waits overlap. Until the config says which files are small, any file may be
     // large; a small file never reads its head's hash.
     const large = known === undefined || context.file.size >= known.smallFileMaxSize;
-    if (large) askUser();
+    // A large file's run asks for the user (to scope its record) whether or not it is remembered.
+    if (known !== undefined && large) void scope.get();
+    else if (large) askUser();
     const early = large ? fileKey(context) : undefined;
     early?.catch(() => undefined);
     const { smallFileMaxSize } = await brokerCall(context, (signal) => context.deps.brokerConfig(signal));
