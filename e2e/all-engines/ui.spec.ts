@@ -13,7 +13,7 @@ import {
   builtPath,
   MIN_PART_SIZE,
   makeFile,
-  repoRoot,
+  docsScreenshot,
   serve,
   storedSha1,
   type TestFile,
@@ -107,8 +107,8 @@ async function expectUploaded(tab: Tab, file: TestFile): Promise<void> {
 
 /** Docs show Chromium's rendering; other engines needn't overwrite it. */
 async function screenshot(tab: Tab, name: string): Promise<void> {
-  if (test.info().project.name === 'chromium')
-    await tab.screenshot(`${repoRoot}/docs/screenshots/${name}.png`);
+  const picture = docsScreenshot(name);
+  if (picture && test.info().project.name === 'chromium') await tab.screenshot(picture);
 }
 
 test('pick files: progress reaches 100 % and B2 holds the same bytes', async ({ tab }) => {

@@ -16,6 +16,16 @@ import { deterministicBlocks } from '../harness/data.js';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
+/**
+ * Where a spec writes one of the docs' pictures (docs/screenshots/NAME.png), or undefined: only
+ * when asked with B2UP_SCREENSHOTS=1, so an ordinary test run leaves the working tree as it was.
+ */
+export function docsScreenshot(name: string): string | undefined {
+  return process.env.B2UP_SCREENSHOTS === '1'
+    ? join(repoRoot, 'docs', 'screenshots', `${name}.png`)
+    : undefined;
+}
+
 /** Emulator part minimum for these specs: a 3 MB file becomes ~12 parts of 256 KiB. */
 export const MIN_PART_SIZE = 256 * 1024;
 
