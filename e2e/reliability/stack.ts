@@ -6,17 +6,16 @@
  * re-authorizations, and every secret a browser must never see.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createB2Client } from '../../src/b2/client.js';
-import { browserUploadCorsRule } from '../../src/broker/bucket-cors.js';
-import { type Broker, type BrokerOptions, createBroker } from '../../src/broker/index.js';
-import { type ServedBroker, serveBroker } from '../../src/broker/node.js';
+import type { B2Client } from '../../src/b2/client.js';
+import type { Broker, BrokerOptions } from '../../src/broker/index.js';
+import { startDevStack } from '../../src/cli/dev-stack.js';
 import { mulberry32 } from '../../src/emulator/faults/random.js';
+import { createEmulatorServer, type Emulator, type EmulatorOptions } from '../../src/emulator/index.js';
 import { createFaultPlan } from './fault-plan.js';
-import { createEmulatorServer, type EmulatorServer } from '../../src/emulator/index.js';
 
 /** One request the emulator received, as the wrapper saw it. */
 export interface EmulatorRequest {
@@ -55,13 +54,13 @@ export interface BrokerFault {
 }
 
 export interface ReliabilityStack {
-  emulator: EmulatorServer;
+  emulator: Emulator;
   emulatorUrl: string;
   brokerUrl: string;
   bucketId: string;
   bucketName: string;
   dataDir: string;
-  admin: ReturnType<typeof createB2Client>;
+  admin: B2Client;
   /** Every request the emulator received. */
   requests: EmulatorRequest[];
   brokerFaults: BrokerFault[];
@@ -78,57 +77,32 @@ export interface ReliabilityStack {
 
 export async function startStack(options: StackOptions): Promise<ReliabilityStack> {
   const dataDir = await mkdtemp(join(tmpdir(), 'b2up-reliability-'));
-  const emulator = createEmulatorServer({
-    dataDir: join(dataDir, 'emulator'),
-    minPartSize: options.minPartSize,
-  });
   const requests: EmulatorRequest[] = [];
-  const secrets = new Set<string>([emulator.key]);
+  const secrets = new Set<string>();
   let partDelay = 0;
-  const emulatorServer = createServer({ requestTimeout: 0 }, (req, res) => {
-    const entry = describe(req);
-    requests.push(entry);
-    const end = () => {
-      entry.endedAt ??= Date.now();
-      if (res.headersSent) entry.status = res.statusCode;
+  /** The emulator behind a server that records every request and can slow part uploads. */
+  const startWatchedEmulator = async (emulatorOptions: EmulatorOptions): Promise<Emulator> => {
+    const emulator = createEmulatorServer(emulatorOptions);
+    const server = createServer({ requestTimeout: 0 }, (req, res) => {
+      const entry = watch(req, res, requests);
+      if (partDelay > 0 && entry.endpoint === 'b2_upload_part' && entry.method === 'POST') {
+        req.pause();
+        setTimeout(() => emulator.handler(req, res), partDelay);
+      } else emulator.handler(req, res);
+    });
+    const url = await listen(server);
+    return {
+      ...emulator,
+      url,
+      async close() {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        emulator.close();
+      },
     };
-    // Headers given to writeHead() never reach getHeader(), so read them on the way out.
-    const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => typeof res;
-    res.writeHead = (...args: unknown[]) => {
-      const headers = args.find((a) => typeof a === 'object' && a !== null) as
-        Record<string, unknown> | undefined;
-      for (const [name, value] of Object.entries(headers ?? {})) {
-        if (name.toLowerCase() === 'retry-after') entry.retryAfter = Number(value);
-      }
-      return writeHead(...args);
-    };
-    res.once('finish', end);
-    res.once('close', end);
-    if (partDelay > 0 && entry.endpoint === 'b2_upload_part' && entry.method === 'POST') {
-      req.pause();
-      setTimeout(() => emulator.handler(req, res), partDelay);
-    } else emulator.handler(req, res);
-  });
-  const emulatorUrl = await listen(emulatorServer);
-
-  const admin = createB2Client({
-    applicationKeyId: emulator.keyId,
-    applicationKey: emulator.key,
-    realm: emulatorUrl,
-  });
-  const bucketName = 'b2up-reliability';
-  const bucket = await admin.createBucket({
-    bucketName,
-    bucketType: 'allPrivate',
-    corsRules: [browserUploadCorsRule(options.origins)],
-  });
-  const key = await admin.createKey({
-    keyName: 'reliability-broker',
-    capabilities: ['writeFiles', 'listFiles', 'readFiles'],
-    bucketIds: [bucket.bucketId],
-  });
-  secrets.add(key.applicationKey);
-  secrets.add(key.applicationKeyId);
+  };
   // Every account token B2 hands the broker is a secret too.
   const recordTokens: typeof fetch = async (input, init) => {
     const response = await fetch(input, init);
@@ -139,63 +113,65 @@ export async function startStack(options: StackOptions): Promise<ReliabilityStac
     }
     return response;
   };
-  const broker = createBroker({
-    ...options.broker,
-    b2: {
-      applicationKeyId: key.applicationKeyId,
-      applicationKey: key.applicationKey,
-      bucket: bucketName,
-      realm: emulatorUrl,
-      fetch: recordTokens,
-    },
-    authorize: bearerIsUser,
-    cors: { origins: options.origins },
-  });
   const seed = options.seed ?? 1;
   // Which calls fail is placed by the plan; whether before or after the broker ran is drawn.
   const random = mulberry32(seed + 1);
   let plan = createFaultPlan(seed, options.brokerFaultRate ?? 0);
   const brokerFaults: BrokerFault[] = [];
-  const faulty: Broker = Object.assign(
-    async (request: Request): Promise<Response> => {
-      const path = new URL(request.url).pathname;
-      // Preflights are the browser's, not the SDK's: never failed, never counted.
-      if (request.method === 'OPTIONS') return broker(request);
-      const delay = options.delayBrokerCalls?.(path) ?? 0;
-      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-      if (!plan.next()) return broker(request);
-      const when = random() < 0.5 ? 'before' : 'after';
-      brokerFaults.push({ at: Date.now(), path, when });
-      // 'after': the broker did the work but the answer is lost, as behind a flaky proxy.
-      if (when === 'after') await (await broker(request)).arrayBuffer();
-      const origin = request.headers.get('origin');
-      return new Response(JSON.stringify({ status: 503, code: 'unavailable', message: 'injected' }), {
-        status: 503,
-        headers: {
-          'Content-Type': 'application/json',
-          ...(origin ? { 'Access-Control-Allow-Origin': origin } : {}),
-        },
-      });
-    },
-    { ready: broker.ready, downloadUrl: broker.downloadUrl },
-  );
-  const served: ServedBroker = await serveBroker(faulty);
+  const withFaults = (broker: Broker): Broker =>
+    Object.assign(
+      async (request: Request): Promise<Response> => {
+        const path = new URL(request.url).pathname;
+        // Preflights are the browser's, not the SDK's: never failed, never counted.
+        if (request.method === 'OPTIONS') return broker(request);
+        const delay = options.delayBrokerCalls?.(path) ?? 0;
+        if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+        if (!plan.next()) return broker(request);
+        const when = random() < 0.5 ? 'before' : 'after';
+        brokerFaults.push({ at: Date.now(), path, when });
+        // 'after': the broker did the work but the answer is lost, as behind a flaky proxy.
+        if (when === 'after') await (await broker(request)).arrayBuffer();
+        const origin = request.headers.get('origin');
+        return new Response(JSON.stringify({ status: 503, code: 'unavailable', message: 'injected' }), {
+          status: 503,
+          headers: {
+            'Content-Type': 'application/json',
+            ...(origin ? { 'Access-Control-Allow-Origin': origin } : {}),
+          },
+        });
+      },
+      { ready: broker.ready, downloadUrl: broker.downloadUrl },
+    );
+  // The dev stack's key has every capability S3 mode needs, so small files take presigned S3 PUTs.
+  const stack = await startDevStack({
+    origins: options.origins,
+    dataDir: join(dataDir, 'emulator'),
+    minPartSize: options.minPartSize,
+    bucketName: 'b2up-reliability',
+    startEmulator: startWatchedEmulator,
+    ...(options.broker ? { broker: options.broker } : {}),
+    b2Fetch: recordTokens,
+    wrapBroker: withFaults,
+  });
+  for (const secret of [stack.emulator.key, stack.key.applicationKey, stack.key.applicationKeyId]) {
+    secrets.add(secret);
+  }
 
   return {
-    emulator,
-    emulatorUrl,
-    brokerUrl: served.url,
-    bucketId: bucket.bucketId,
-    bucketName,
+    emulator: stack.emulator,
+    emulatorUrl: stack.emulator.url,
+    brokerUrl: stack.brokerUrl,
+    bucketId: stack.bucketId,
+    bucketName: stack.bucketName,
     dataDir,
-    admin,
+    admin: stack.admin,
     requests,
     brokerFaults,
     get brokerCalls() {
       return plan.calls;
     },
     secrets,
-    brokerKeyId: key.applicationKeyId,
+    brokerKeyId: stack.key.applicationKeyId,
     setBrokerFaultRate(rate) {
       plan = createFaultPlan(seed, rate);
     },
@@ -203,21 +179,33 @@ export async function startStack(options: StackOptions): Promise<ReliabilityStac
       partDelay = ms;
     },
     async close() {
-      await served.close();
-      await new Promise<void>((resolve) => {
-        emulatorServer.close(() => resolve());
-        emulatorServer.closeAllConnections();
-      });
-      emulator.close();
+      await stack.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
 
-/** Dev-only login: `Authorization: Bearer <user>`. */
-function bearerIsUser(request: Request): { id: string } | null {
-  const match = /^Bearer ([\w.@-]{1,64})$/.exec(request.headers.get('authorization') ?? '');
-  return match ? { id: match[1]! } : null;
+/** Records `req` in `requests`, completed with its status and Retry-After when the answer is out. */
+function watch(req: IncomingMessage, res: ServerResponse, requests: EmulatorRequest[]): EmulatorRequest {
+  const entry = describe(req);
+  requests.push(entry);
+  const end = () => {
+    entry.endedAt ??= Date.now();
+    if (res.headersSent) entry.status = res.statusCode;
+  };
+  // Headers given to writeHead() never reach getHeader(), so read them on the way out.
+  const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => typeof res;
+  res.writeHead = (...args: unknown[]) => {
+    const headers = args.find((a) => typeof a === 'object' && a !== null) as
+      Record<string, unknown> | undefined;
+    for (const [name, value] of Object.entries(headers ?? {})) {
+      if (name.toLowerCase() === 'retry-after') entry.retryAfter = Number(value);
+    }
+    return writeHead(...args);
+  };
+  res.once('finish', end);
+  res.once('close', end);
+  return entry;
 }
 
 function describe(req: IncomingMessage): EmulatorRequest {

@@ -11,7 +11,7 @@ import { browserUploadCorsRule, withBrowserUploadRule } from '../broker/bucket-c
  * What the broker needs, plus shareFiles (broker.downloadUrl), listBuckets (its own bucket only) and
  * deleteFiles (S3 mode: the broker removes a presigned small file whose confirm finds other bytes).
  */
-const BROKER_CAPABILITIES: Capability[] = [
+export const BROKER_CAPABILITIES: readonly Capability[] = [
   'writeFiles',
   'listFiles',
   'readFiles',
@@ -33,7 +33,13 @@ export interface ProvisionedBucket {
  */
 export async function provisionBucket(
   admin: B2Client,
-  options: { bucketName: string; origins: string[]; keyName: string },
+  options: {
+    bucketName: string;
+    origins: string[];
+    keyName: string;
+    /** The key's capabilities; default BROKER_CAPABILITIES. */
+    capabilities?: readonly Capability[];
+  },
 ): Promise<ProvisionedBucket> {
   const { bucketName, origins } = options;
   const rule = origins.length > 0 ? browserUploadCorsRule(origins) : undefined;
@@ -53,7 +59,7 @@ export async function provisionBucket(
   }
   const key = await admin.createKey({
     keyName: options.keyName,
-    capabilities: BROKER_CAPABILITIES,
+    capabilities: [...(options.capabilities ?? BROKER_CAPABILITIES)],
     bucketIds: [bucket.bucketId],
   });
   return {

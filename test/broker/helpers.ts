@@ -3,11 +3,10 @@
  * Every response a broker gives is recorded, so a suite can prove no secret ever left it.
  */
 import { createHash } from 'node:crypto';
-import { createB2Client } from '../../src/b2/client.js';
 import type { Capability } from '../../src/b2/wire.js';
 import { type Broker, type BrokerOptions, createBroker } from '../../src/broker/index.js';
 import { type ServedBroker, serveBroker } from '../../src/broker/node.js';
-import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { type DevBackend, devBrokerB2, startDevBackend } from '../../src/cli/dev-stack.js';
 
 export const sha1 = (data: Uint8Array | string) => createHash('sha1').update(data).digest('hex');
 export const SECRET = 'test-secret-0123456789-abcdefghijklmnop';
@@ -26,17 +25,11 @@ export interface RecordedResponse {
   body: string;
 }
 
-export interface World {
-  emulator: Emulator;
-  bucketId: string;
-  bucketName: string;
-  key: { applicationKeyId: string; applicationKey: string };
+export interface World extends DevBackend {
   secrets: Secrets;
   responses: RecordedResponse[];
   /** A fetch for B2 calls that records every account token B2 mints for the broker. */
   b2Fetch: typeof fetch;
-  /** A master-key client for looking at the bucket behind the broker's back. */
-  admin: ReturnType<typeof createB2Client>;
   close(): Promise<void>;
 }
 
@@ -44,9 +37,19 @@ export const BROKER_KEY_CAPABILITIES: Capability[] = ['writeFiles', 'listFiles',
 
 let worldCount = 0;
 
-export async function startWorld(capabilities = BROKER_KEY_CAPABILITIES): Promise<World> {
-  const emulator = await startEmulator({ minPartSize: MIN_PART });
-  const secrets: Secrets = { values: new Set([emulator.key]) };
+/** The dev back end (emulator, bucket, restricted key) without a broker: tests start their own. */
+export async function startWorld(
+  capabilities: readonly Capability[] = BROKER_KEY_CAPABILITIES,
+): Promise<World> {
+  const backend = await startDevBackend({
+    origins: [],
+    minPartSize: MIN_PART,
+    bucketName: `broker-test-${process.pid}-${++worldCount}`,
+    keyCapabilities: capabilities,
+  });
+  const secrets: Secrets = {
+    values: new Set([backend.emulator.key, backend.key.applicationKeyId, backend.key.applicationKey]),
+  };
   const recordTokens: typeof fetch = async (input, init) => {
     const response = await fetch(input, init);
     if (
@@ -58,28 +61,12 @@ export async function startWorld(capabilities = BROKER_KEY_CAPABILITIES): Promis
     }
     return response;
   };
-  const admin = createB2Client({
-    applicationKeyId: emulator.keyId,
-    applicationKey: emulator.key,
-    realm: emulator.url,
-    fetch: recordTokens,
-  });
-  const bucketName = `broker-test-${process.pid}-${++worldCount}`;
-  const { bucketId } = await admin.createBucket({ bucketName, bucketType: 'allPrivate' });
-  const created = await admin.createKey({ capabilities, keyName: 'broker', bucketIds: [bucketId] });
-  const key = { applicationKeyId: created.applicationKeyId, applicationKey: created.applicationKey };
-  secrets.values.add(key.applicationKeyId);
-  secrets.values.add(key.applicationKey);
   return {
-    emulator,
-    bucketId,
-    bucketName,
-    key,
+    ...backend,
     secrets,
     responses: [],
     b2Fetch: recordTokens,
-    admin,
-    close: () => emulator.close(),
+    close: () => backend.emulator.close(),
   };
 }
 
@@ -97,14 +84,17 @@ export interface RunningBroker extends ServedBroker {
   clock: { advance(ms: number): void };
 }
 
-/** A broker over the world's restricted key (unless `b2` is given), served on 127.0.0.1:0. */
+/**
+ * A broker over the world's restricted key (unless `b2` is given), served on 127.0.0.1:0. It knows the
+ * emulator's signing region: with a key holding deleteFiles it signs S3 (see s3-world.ts).
+ */
 export async function startBroker(
   world: World,
   overrides: Partial<BrokerOptions> = {},
 ): Promise<RunningBroker> {
   let offset = 0;
   const broker = createBroker({
-    b2: { ...world.key, bucket: world.bucketName, realm: world.emulator.url, fetch: world.b2Fetch },
+    b2: { ...devBrokerB2(world), fetch: world.b2Fetch },
     authorize: bearerAuthorize,
     secret: SECRET,
     now: () => Date.now() + offset,

@@ -14,16 +14,17 @@ import {
   MIN_PART,
   type RunningBroker,
   sha1,
+  startBroker,
   type World,
 } from './helpers.js';
-import { s3PartUrls, sendPresigned, startS3Broker, startS3Upload, startS3World } from './s3-world.js';
+import { s3PartUrls, sendPresigned, startS3Upload, startS3World } from './s3-world.js';
 
 let world: World;
 let broker: RunningBroker;
 
 beforeAll(async () => {
   world = await startS3World();
-  broker = await startS3Broker(world);
+  broker = await startBroker(world);
 });
 
 afterAll(async () => {

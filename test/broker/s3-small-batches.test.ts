@@ -10,8 +10,8 @@ import { createInlineHasher } from '../../src/upload/hasher.js';
 import { createHttpBrokerClient } from '../../src/upload/http-broker.js';
 import { noTabLock } from '../../src/upload/tab-lock.js';
 import { buildUploader } from '../../src/upload/create-uploader.js';
-import { as, bytes, call, download, type RunningBroker, sha1, type World } from './helpers.js';
-import { sendPresigned, startS3Broker, startS3World } from './s3-world.js';
+import { as, bytes, call, download, type RunningBroker, sha1, startBroker, type World } from './helpers.js';
+import { sendPresigned, startS3World } from './s3-world.js';
 
 const md5 = (data: Uint8Array) => createHash('md5').update(data).digest('hex');
 
@@ -28,7 +28,7 @@ let broker: RunningBroker;
 
 beforeAll(async () => {
   world = await startS3World();
-  broker = await startS3Broker(world);
+  broker = await startBroker(world);
 });
 
 afterAll(async () => {
@@ -143,7 +143,7 @@ describe('batches of small files', () => {
   });
 
   it('each item takes a start from the caller’s budget: past it, the rest are rate-limited', async () => {
-    const limited = await startS3Broker(world, { limits: { startsPerMinute: 2 } });
+    const limited = await startBroker(world, { limits: { startsPerMinute: 2 } });
     try {
       const data = bytes(10, 7);
       const results = await presignBatch(

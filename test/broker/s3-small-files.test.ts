@@ -18,14 +18,14 @@ import {
   startBroker,
   type World,
 } from './helpers.js';
-import { confirmFile, md5, presignFile, sendPresigned, startS3Broker, startS3World } from './s3-world.js';
+import { confirmFile, md5, presignFile, sendPresigned, startS3World } from './s3-world.js';
 
 let world: World;
 let broker: RunningBroker;
 
 beforeAll(async () => {
   world = await startS3World();
-  broker = await startS3Broker(world);
+  broker = await startBroker(world);
 });
 
 afterAll(async () => {
@@ -137,7 +137,7 @@ describe('without S3: proxied, and GET /config says why', () => {
 describe('onUploadComplete on the S3 paths', () => {
   it('reports a confirmed presigned file and a finished S3 large file, for their user', async () => {
     const events: { user: string; fileName: string; size: number }[] = [];
-    const b = await startS3Broker(world, {
+    const b = await startBroker(world, {
       onUploadComplete: ({ principal, file }) => {
         events.push({ user: principal.id, fileName: file.fileName, size: file.size });
       },

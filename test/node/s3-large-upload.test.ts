@@ -17,7 +17,7 @@ import { noTabLock } from '../../src/upload/tab-lock.js';
 import { defaultSend, type Send } from '../../src/upload/transport.js';
 import { buildUploader } from '../../src/upload/create-uploader.js';
 import { bytes, download, MIN_PART, type RunningBroker, startBroker, type World } from '../broker/helpers.js';
-import { startS3Broker, startS3World } from '../broker/s3-world.js';
+import { startS3World } from '../broker/s3-world.js';
 
 let world: World;
 let broker: RunningBroker;
@@ -25,7 +25,7 @@ let stateDir: string;
 
 beforeAll(async () => {
   world = await startS3World();
-  broker = await startS3Broker(world);
+  broker = await startBroker(world);
   stateDir = await mkdtemp(join(tmpdir(), 'b2up-s3-large-'));
 });
 
@@ -202,7 +202,10 @@ describe('large files over S3 from the SDK', () => {
   });
 
   it("fails typed, starting nothing, where the broker can't sign S3", async () => {
-    const native = await startBroker(world); // no S3 region for the emulator's 127.0.0.1: native only
+    // No S3 region for the emulator's 127.0.0.1: native only.
+    const native = await startBroker(world, {
+      b2: { ...world.key, bucket: world.bucketName, realm: world.emulator.url, fetch: world.b2Fetch },
+    });
     const { client, calls } = countingBroker('s3-erin', native.url);
     const uploader = createNodeUploader({
       broker: client,

@@ -30,7 +30,7 @@ import {
   uploadParts,
   type World,
 } from '../broker/helpers.js';
-import { startS3Broker, startS3World } from '../broker/s3-world.js';
+import { startS3World } from '../broker/s3-world.js';
 import {
   confirmMismatches,
   keysWithoutS3,
@@ -70,7 +70,7 @@ beforeAll(async () => {
   const s3World = await startS3World();
   s3 = {
     world: s3World,
-    broker: await startS3Broker(s3World, {
+    broker: await startBroker(s3World, {
       cors: { origins: [APP_ORIGIN] },
       limits: { maxFileSize: MAX_FILE, startsPerMinute: 10_000 },
     }),
