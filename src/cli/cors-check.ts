@@ -7,7 +7,7 @@
 import type { B2Client } from '../b2/client.js';
 
 /**
- * The headers a browser lists when the SDK sends a part (src/upload/part-sender.ts; content-type too,
+ * The headers a browser lists when the SDK sends a part (src/b2/upload-headers.ts; content-type too,
  * which a typed Blob adds), lower-case and sorted as browsers list them.
  */
 export const PART_REQUEST_HEADERS = 'authorization,content-type,x-bz-content-sha1,x-bz-part-number';
