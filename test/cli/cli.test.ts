@@ -158,7 +158,7 @@ describe('b2up emulator run (fake emulator)', () => {
       io,
       [createEmulatorCommand(fake.start, fake.provision)],
     );
-    await vi.waitFor(() => expect(out).toContain('Press Ctrl-C to stop.'));
+    await vi.waitFor(() => expect(out).toContain('Press Ctrl-C to stop.'), { timeout: 30_000 });
     expect(fake.calls).toEqual([{ port: 0, host: '127.0.0.1', minPartSize: 100, region: 'eu-central-003' }]);
     expect(out).toContain(
       '  S3 API:     http://127.0.0.1:4321 (path-style), region us-west-004; sign with the broker key (S3 refuses the master key)',

@@ -34,10 +34,13 @@ async function startInProcess(args: string[]) {
   const err: string[] = [];
   const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), signal: stop.signal };
   const exit = runCli(['emulator', '--port', '0', '--json', ...args], io);
-  await vi.waitFor(() => {
-    if (err.length) throw new Error(`emulator failed: ${err.join('\n')}`);
-    expect(out.length).toBeGreaterThan(0);
-  });
+  await vi.waitFor(
+    () => {
+      if (err.length) throw new Error(`emulator failed: ${err.join('\n')}`);
+      expect(out.length).toBeGreaterThan(0);
+    },
+    { timeout: 30_000 },
+  );
   const credentials = JSON.parse(out[0]!) as Credentials;
   const stopAndWait = () => {
     stop.abort();

@@ -109,7 +109,7 @@ describe('nodeHttpFetch', () => {
     await expect(nodeHttpFetch(`${base}/`, { signal: before })).rejects.toBe(before.reason);
     const stop = new AbortController();
     const pending = nodeHttpFetch(`${base}/hang`, { signal: stop.signal });
-    await vi.waitFor(() => expect(seen.some((s) => s.url === '/hang')).toBe(true));
+    await vi.waitFor(() => expect(seen.some((s) => s.url === '/hang')).toBe(true), { timeout: 30_000 });
     stop.abort();
     await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
   });

@@ -345,8 +345,9 @@ describe('upload engine', () => {
     });
     const upload = uploader.upload(file(randomBytes(10_500)));
     // The config answer is held until the other two were asked for: in series, this never completes.
-    await vi.waitFor(() =>
-      expect(events).toEqual(expect.arrayContaining(['config asked', 'whoami asked', 'hash 10500'])),
+    await vi.waitFor(
+      () => expect(events).toEqual(expect.arrayContaining(['config asked', 'whoami asked', 'hash 10500'])),
+      { timeout: 30_000 },
     );
     answerConfig();
     await upload.done;
@@ -359,7 +360,7 @@ describe('upload engine', () => {
     const { fake, uploader } = setup(createFakeB2({}, { targetsAtStart: false }));
     const release = fake.holdTargets();
     const upload = uploader.upload(file(randomBytes(6000)));
-    await vi.waitFor(() => expect(fake.stats.targetCalls).toBeGreaterThan(0));
+    await vi.waitFor(() => expect(fake.stats.targetCalls).toBeGreaterThan(0), { timeout: 30_000 });
     upload.pause();
     upload.resume();
     release();

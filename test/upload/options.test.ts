@@ -95,7 +95,9 @@ describe('createUploader', () => {
       broker: 'http://127.0.0.1:9/b2up',
       resume: { ...createMemoryResumeStore(), persistent: true },
     });
-    await vi.waitFor(() => expect([...asked].sort()).toEqual(['/b2up/config', '/b2up/whoami']));
+    await vi.waitFor(() => expect([...asked].sort()).toEqual(['/b2up/config', '/b2up/whoami']), {
+      timeout: 30_000,
+    });
     await uploader.upload(new Blob(['x'])).done.catch(() => undefined);
     uploader.close();
     expect(asked.filter((path) => path.endsWith('/config') || path.endsWith('/whoami'))).toHaveLength(2);
@@ -121,7 +123,7 @@ describe('retry.maxAttempts', () => {
       retry: { maxAttempts, initialDelayMs: 0 },
     });
     // The uploader asked as it was made; then the upload asks again, as many times.
-    await vi.waitFor(() => expect(calls).toBe(maxAttempts));
+    await vi.waitFor(() => expect(calls).toBe(maxAttempts), { timeout: 30_000 });
     calls = 0;
     const failure = await uploader.upload(new Blob(['x'])).done.catch((error: unknown) => error);
     uploader.close();
