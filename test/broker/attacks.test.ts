@@ -2,7 +2,7 @@
  * The broker attack corpus: other users' uploads, forged and expired tokens, oversize,
  * size mismatch, active content, hostile names, no login, too many starts, bad origins. None succeed.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createB2Client } from '../../src/b2/client.js';
 import { toBase64Url } from '../../src/broker/token.js';
 import {
@@ -12,31 +12,18 @@ import {
   leakedSecrets,
   MIN_PART,
   type Reply,
-  type RunningBroker,
   sha1,
   start,
   startBroker,
-  startWorld,
   uploadParts,
-  type World,
 } from './helpers.js';
+import { useBrokerWorld } from './use-world.js';
 
-let world: World;
-let broker: RunningBroker;
-let base: string;
-
-beforeAll(async () => {
-  world = await startWorld();
-  broker = await startBroker(world, {
+const { world, broker } = useBrokerWorld({
+  broker: {
     cors: { origins: ['https://app.example.com'] },
     limits: { maxFileSize: 100 * MIN_PART, startsPerMinute: 1000 },
-  });
-  base = broker.url;
-});
-
-afterAll(async () => {
-  await broker?.close();
-  await world?.close();
+  },
 });
 
 const withToken = (user: string, tokenValue: string) => ({ ...as(user), 'X-B2up-Upload-Token': tokenValue });
@@ -50,10 +37,10 @@ async function everyCall(
 ): Promise<Reply[]> {
   const path = pathOf(uploadId);
   return [
-    await call(base, `${path}/part-urls`, { method: 'POST', headers, json: { count: 1 } }),
-    await call(base, `${path}/parts`, { headers }),
-    await call(base, `${path}/finish`, { method: 'POST', headers, json: { partSha1Array } }),
-    await call(base, path, { method: 'DELETE', headers }),
+    await call(broker.url, `${path}/part-urls`, { method: 'POST', headers, json: { count: 1 } }),
+    await call(broker.url, `${path}/parts`, { headers }),
+    await call(broker.url, `${path}/finish`, { method: 'POST', headers, json: { partSha1Array } }),
+    await call(broker.url, path, { method: 'DELETE', headers }),
   ];
 }
 
@@ -64,10 +51,10 @@ async function unfinishedIds(): Promise<string[]> {
 
 describe('per-upload calls by someone else', () => {
   it('refuses another user’s upload on every call, and nothing changes', async () => {
-    const alice = (await start(base, 'alice', { name: 'secret.bin', size: MIN_PART + 1 })).body;
+    const alice = (await start(broker.url, 'alice', { name: 'secret.bin', size: MIN_PART + 1 })).body;
     const part = bytes(MIN_PART + 1);
-    await uploadParts(base, 'alice', alice, [part]);
-    const mallory = (await start(base, 'mallory', { name: 'mine.bin', size: 10 })).body;
+    await uploadParts(broker.url, 'alice', alice, [part]);
+    const mallory = (await start(broker.url, 'mallory', { name: 'mine.bin', size: 10 })).body;
 
     // Mallory with Alice's token: the token's principal is not the caller.
     for (const r of await everyCall(alice.uploadId, withToken('mallory', alice.token), [sha1(part)])) {
@@ -81,7 +68,7 @@ describe('per-upload calls by someone else', () => {
     }
     // Alice's upload is untouched: still unfinished, with its one part.
     expect(await unfinishedIds()).toContain(alice.uploadId);
-    const parts = await call(base, `${pathOf(alice.uploadId)}/parts`, {
+    const parts = await call(broker.url, `${pathOf(alice.uploadId)}/parts`, {
       headers: withToken('alice', alice.token),
     });
     expect(parts.body.parts).toEqual([
@@ -90,7 +77,7 @@ describe('per-upload calls by someone else', () => {
   });
 
   it('refuses per-upload calls without login (401 unauthenticated) and without a token (401 bad_upload_token)', async () => {
-    const alice = (await start(base, 'alice', { name: 'a.bin', size: 10 })).body;
+    const alice = (await start(broker.url, 'alice', { name: 'a.bin', size: 10 })).body;
     for (const r of await everyCall(alice.uploadId, { 'X-B2up-Upload-Token': alice.token }, [sha1('x')])) {
       expect(r.status).toBe(401);
       expect(r.body.code).toBe('unauthenticated');
@@ -105,14 +92,14 @@ describe('per-upload calls by someone else', () => {
 
 describe('forged, tampered and expired tokens', () => {
   it('refuses a token signed with another secret', async () => {
-    const alice = (await start(base, 'alice', { name: 'a.bin', size: 10 })).body;
+    const alice = (await start(broker.url, 'alice', { name: 'a.bin', size: 10 })).body;
     const forger = await startBroker(world, { secret: 'another-secret-another-secret-0123456789' });
     try {
       const forged = (await start(forger.url, 'alice', { name: 'a.bin', size: 10 })).body;
       const [payload] = forged.token.split('.');
       const [, signature] = alice.token.split('.');
       for (const tokenValue of [forged.token, `${payload}.${signature}`, 'garbage', 'a.b.c', `${payload}.`]) {
-        const r = await call(base, `${pathOf(forged.uploadId)}/parts`, {
+        const r = await call(broker.url, `${pathOf(forged.uploadId)}/parts`, {
           headers: withToken('alice', tokenValue),
         });
         expect(r.status).toBe(401);
@@ -124,27 +111,29 @@ describe('forged, tampered and expired tokens', () => {
   });
 
   it('refuses a tampered payload (bigger size, other user, other upload) under the original signature', async () => {
-    const alice = (await start(base, 'alice', { name: 'a.bin', size: 10 })).body;
+    const alice = (await start(broker.url, 'alice', { name: 'a.bin', size: 10 })).body;
     const [payload, signature] = alice.token.split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
     for (const change of [{ s: 10 ** 12 }, { p: 'mallory' }, { e: claims.e + 10 ** 9 }]) {
       const tampered = `${toBase64Url(new TextEncoder().encode(JSON.stringify({ ...claims, ...change })))}.${signature}`;
       const user = 'p' in change ? 'mallory' : 'alice';
-      const r = await call(base, `${pathOf(alice.uploadId)}/parts`, { headers: withToken(user, tampered) });
+      const r = await call(broker.url, `${pathOf(alice.uploadId)}/parts`, {
+        headers: withToken(user, tampered),
+      });
       expect(r.status).toBe(401);
       expect(r.body.code).toBe('bad_upload_token');
     }
   });
 
   it('refuses an expired token by the broker’s clock', async () => {
-    const alice = (await start(base, 'alice', { name: 'a.bin', size: 10 })).body;
-    const ok = await call(base, `${pathOf(alice.uploadId)}/parts`, {
+    const alice = (await start(broker.url, 'alice', { name: 'a.bin', size: 10 })).body;
+    const ok = await call(broker.url, `${pathOf(alice.uploadId)}/parts`, {
       headers: withToken('alice', alice.token),
     });
     expect(ok.status).toBe(200);
     broker.clock.advance(86_400_000 + 1000);
     try {
-      const r = await call(base, `${pathOf(alice.uploadId)}/parts`, {
+      const r = await call(broker.url, `${pathOf(alice.uploadId)}/parts`, {
         headers: withToken('alice', alice.token),
       });
       expect(r.status).toBe(401);
@@ -158,7 +147,7 @@ describe('forged, tampered and expired tokens', () => {
 describe('limits', () => {
   it('refuses an oversize start with 413 and starts nothing', async () => {
     const before = await unfinishedIds();
-    const r = await start(base, 'alice', { name: 'huge.bin', size: 100 * MIN_PART + 1 });
+    const r = await start(broker.url, 'alice', { name: 'huge.bin', size: 100 * MIN_PART + 1 });
     expect(r.status).toBe(413);
     expect(r.body.code).toBe('too_large');
     expect(await unfinishedIds()).toEqual(before);
@@ -170,10 +159,10 @@ describe('limits', () => {
   ] as const) {
     it(`answers 409 size_mismatch and cancels the file when the parts hold ${label} bytes than declared`, async () => {
       const declared = MIN_PART + 100;
-      const alice = (await start(base, 'alice', { name: 'm.bin', size: declared })).body;
+      const alice = (await start(broker.url, 'alice', { name: 'm.bin', size: declared })).body;
       const parts = [bytes(MIN_PART), bytes(100 + extra, 2)];
-      await uploadParts(base, 'alice', alice, parts);
-      const r = await call(base, `${pathOf(alice.uploadId)}/finish`, {
+      await uploadParts(broker.url, 'alice', alice, parts);
+      const r = await call(broker.url, `${pathOf(alice.uploadId)}/finish`, {
         method: 'POST',
         headers: withToken('alice', alice.token),
         json: { partSha1Array: parts.map((p) => sha1(p)) },
@@ -188,9 +177,9 @@ describe('limits', () => {
 
   it('answers 400 when B2 refuses the part SHA-1s at finish, and leaves the upload open', async () => {
     const part = bytes(100, 5);
-    const alice = (await start(base, 'alice', { name: 'w.bin', size: 100 })).body;
-    await uploadParts(base, 'alice', alice, [part]);
-    const r = await call(base, `${pathOf(alice.uploadId)}/finish`, {
+    const alice = (await start(broker.url, 'alice', { name: 'w.bin', size: 100 })).body;
+    await uploadParts(broker.url, 'alice', alice, [part]);
+    const r = await call(broker.url, `${pathOf(alice.uploadId)}/finish`, {
       method: 'POST',
       headers: withToken('alice', alice.token),
       json: { partSha1Array: [sha1('something else')] },
@@ -255,10 +244,10 @@ describe('limits', () => {
     'b2/x-auto',
   ]) {
     it(`refuses content type ${type} with 415 (large and small)`, async () => {
-      const large = await start(base, 'alice', { name: 'page', size: 3 * MIN_PART, contentType: type });
+      const large = await start(broker.url, 'alice', { name: 'page', size: 3 * MIN_PART, contentType: type });
       expect(large.status).toBe(415);
       expect(large.body.code).toBe('type_not_allowed');
-      const small = await call(base, '/files', {
+      const small = await call(broker.url, '/files', {
         method: 'POST',
         headers: {
           ...as('alice'),
@@ -273,8 +262,8 @@ describe('limits', () => {
   }
 
   it('answers 401 unauthenticated without login, and when the hook throws', async () => {
-    expect((await start(base, '', { name: 'a', size: 10 })).body.code).toBe('unauthenticated');
-    const r = await call(base, '/uploads', { method: 'POST', json: { name: 'a', size: 10 } });
+    expect((await start(broker.url, '', { name: 'a', size: 10 })).body.code).toBe('unauthenticated');
+    const r = await call(broker.url, '/uploads', { method: 'POST', json: { name: 'a', size: 10 } });
     expect(r.status).toBe(401);
     expect(r.body.code).toBe('unauthenticated');
     const throwing = await startBroker(world, {
@@ -323,11 +312,11 @@ describe('limits', () => {
       { name: 'a', size: 10, info: { large_file_sha1: 'nope' } },
       { name: 'a', size: 10, info: { 'bad key': 'x' } },
     ]) {
-      const r = await start(base, 'alice', json);
+      const r = await start(broker.url, 'alice', json);
       expect(r.status, JSON.stringify(json)).toBe(400);
       expect(r.body.code).toBe('bad_request');
     }
-    const notJson = await call(base, '/uploads', {
+    const notJson = await call(broker.url, '/uploads', {
       method: 'POST',
       headers: { ...as('alice'), 'Content-Type': 'text/plain' },
       body: '{"name":"a","size":10}',
@@ -354,7 +343,7 @@ describe('hostile names', () => {
   ];
   for (const name of hostile) {
     it(`makes ${JSON.stringify(name.slice(0, 40))} a safe name inside the prefix`, async () => {
-      const r = await start(base, 'alice', { name, size: 10 });
+      const r = await start(broker.url, 'alice', { name, size: 10 });
       expect(r.status).toBe(200);
       const fileName: string = r.body.fileName;
       const match = /^uploads\/[0-9a-f-]{36}\/(.+)$/.exec(fileName);
@@ -370,9 +359,9 @@ describe('hostile names', () => {
   }
 
   it('keeps the extension and the user’s own name', async () => {
-    const r = await start(base, 'alice', { name: `${'é'.repeat(300)}.jpeg`, size: 10 });
+    const r = await start(broker.url, 'alice', { name: `${'é'.repeat(300)}.jpeg`, size: 10 });
     expect(r.body.fileName).toMatch(/é\.jpeg$/);
-    const dots = await start(base, 'alice', { name: '...', size: 10 });
+    const dots = await start(broker.url, 'alice', { name: '...', size: 10 });
     expect(dots.body.fileName).toMatch(/\/file$/);
     const info = await world.admin.getFileInfo({ fileId: dots.body.uploadId });
     expect(info.fileInfo['b2up-name']).toBe('...');
@@ -397,7 +386,7 @@ describe('hostile names', () => {
 
 describe('CORS', () => {
   it('answers a preflight from an allowed origin with CORS headers', async () => {
-    const r = await fetch(`${base}/uploads`, {
+    const r = await fetch(`${broker.url}/uploads`, {
       method: 'OPTIONS',
       headers: {
         Origin: 'https://app.example.com',
@@ -413,7 +402,7 @@ describe('CORS', () => {
   });
 
   it('adds CORS headers to answers for an allowed origin', async () => {
-    const r = await call(base, '/config', { headers: { Origin: 'https://app.example.com' } });
+    const r = await call(broker.url, '/config', { headers: { Origin: 'https://app.example.com' } });
     expect(r.status).toBe(200);
     expect(r.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     expect(r.headers.get('vary')).toMatch(/Origin/);
@@ -421,14 +410,14 @@ describe('CORS', () => {
 
   it('refuses a foreign origin with 403 origin_not_allowed, preflight or not, and starts nothing', async () => {
     const before = await unfinishedIds();
-    const preflight = await fetch(`${base}/uploads`, {
+    const preflight = await fetch(`${broker.url}/uploads`, {
       method: 'OPTIONS',
       headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' },
     });
     expect(preflight.status).toBe(403);
     expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
     for (const origin of ['https://evil.example', 'null', 'https://app.example.com.evil.example']) {
-      const r = await call(base, '/uploads', {
+      const r = await call(broker.url, '/uploads', {
         method: 'POST',
         headers: { ...as('alice'), Origin: origin },
         json: { name: 'a', size: 10 },
@@ -440,7 +429,7 @@ describe('CORS', () => {
   });
 
   it('lets same-origin requests through without CORS headers', async () => {
-    const r = await call(base, '/config', { headers: { Origin: broker.url } });
+    const r = await call(broker.url, '/config', { headers: { Origin: broker.url } });
     expect(r.status).toBe(200);
     expect(r.headers.get('access-control-allow-origin')).toBeNull();
   });

@@ -2,7 +2,7 @@
  * The app's server-side half of an upload: onUploadComplete, once per stored file on every finish
  * path, and short-lived download links for a private bucket, against a real emulator over HTTP.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isB2Error } from '../../src/b2/errors.js';
 import type { UploadComplete } from '../../src/broker/index.js';
 import {
@@ -11,43 +11,32 @@ import {
   bytes,
   call,
   MIN_PART,
-  type RunningBroker,
   sha1,
   start,
   startBroker,
   startWorld,
   uploadParts,
-  type World,
 } from './helpers.js';
+import { useBrokerWorld } from './use-world.js';
 
-let world: World;
-let broker: RunningBroker;
-let base: string;
 const completed: UploadComplete[] = [];
 const errors: unknown[] = [];
-
-beforeAll(async () => {
-  world = await startWorld([...BROKER_KEY_CAPABILITIES, 'shareFiles']);
-  broker = await startBroker(world, {
+const { broker } = useBrokerWorld({
+  capabilities: [...BROKER_KEY_CAPABILITIES, 'shareFiles'],
+  broker: {
     basePath: '/b2up',
     onUploadComplete: (event) => {
       completed.push(event);
       if (event.principal.id === 'mallory') throw new Error('the app’s database is down');
     },
     onError: (error) => errors.push(error),
-  });
-  base = `${broker.url}/b2up`;
-});
-
-afterAll(async () => {
-  await broker?.close();
-  await world?.close();
+  },
 });
 
 const eventsFor = (fileId: string) => completed.filter((event) => event.file.fileId === fileId);
 
 async function smallUpload(user: string, name: string, data: Uint8Array<ArrayBuffer>) {
-  return call(base, '/files', {
+  return call(broker.base, '/files', {
     method: 'POST',
     headers: { ...as(user), 'X-B2up-Name': encodeURIComponent(name), 'X-B2up-Content-Sha1': sha1(data) },
     body: data,
@@ -58,11 +47,11 @@ async function smallUpload(user: string, name: string, data: Uint8Array<ArrayBuf
 async function largeUpload(user: string, seed: number) {
   const data = bytes(MIN_PART + 321, seed);
   const parts = [data.slice(0, MIN_PART), data.slice(MIN_PART)];
-  const started = await start(base, user, { name: `big ${seed}.bin`, size: data.length });
+  const started = await start(broker.base, user, { name: `big ${seed}.bin`, size: data.length });
   expect(started.status).toBe(200);
-  await uploadParts(base, user, started.body, parts);
+  await uploadParts(broker.base, user, started.body, parts);
   const finish = () =>
-    call(base, `/uploads/${encodeURIComponent(started.body.uploadId)}/finish`, {
+    call(broker.base, `/uploads/${encodeURIComponent(started.body.uploadId)}/finish`, {
       method: 'POST',
       headers: { ...as(user), 'X-B2up-Upload-Token': started.body.token },
       json: { partSha1Array: parts.map((p) => sha1(p)) },
@@ -111,7 +100,7 @@ describe('onUploadComplete', () => {
   it('does not report an upload B2 refused to store', async () => {
     const before = completed.length;
     const data = bytes(900, 9);
-    const r = await call(base, '/files', {
+    const r = await call(broker.base, '/files', {
       method: 'POST',
       headers: { ...as('alice'), 'X-B2up-Name': 'bad.bin', 'X-B2up-Content-Sha1': sha1(bytes(900, 10)) },
       body: data,

@@ -3,41 +3,16 @@
  * real broker and emulator: what the broker answers, and that the SDK's engine then sends its first
  * parts without a separate part-URL call.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHttpBrokerClient } from '../../src/upload/http-broker.js';
 import { createInlineHasher } from '../../src/upload/hasher.js';
 import { noTabLock } from '../../src/upload/tab-lock.js';
 import { defaultSend } from '../../src/upload/transport.js';
 import { buildUploader } from '../../src/upload/create-uploader.js';
-import {
-  as,
-  bytes,
-  call,
-  download,
-  MIN_PART,
-  type RunningBroker,
-  sha1,
-  start,
-  startBroker,
-  startWorld,
-  uploadPart,
-  type World,
-} from './helpers.js';
+import { as, bytes, call, download, MIN_PART, sha1, start, uploadPart } from './helpers.js';
+import { useBrokerWorld } from './use-world.js';
 
-let world: World;
-let broker: RunningBroker;
-let base: string;
-
-beforeAll(async () => {
-  world = await startWorld();
-  broker = await startBroker(world, { basePath: '/b2up' });
-  base = `${broker.url}/b2up`;
-});
-
-afterAll(async () => {
-  await broker?.close();
-  await world?.close();
-});
+const { world, broker } = useBrokerWorld({ broker: { basePath: '/b2up' } });
 
 const unfinished = async () =>
   (await world.admin.listUnfinishedLargeFiles({ bucketId: world.bucketId })).files.length;
@@ -46,7 +21,7 @@ describe('POST /uploads with partUrls', () => {
   it('answers that many part URLs, each good for this upload’s parts', async () => {
     const data = bytes(2 * MIN_PART + 99, 21);
     const parts = [data.slice(0, MIN_PART), data.slice(MIN_PART, 2 * MIN_PART), data.slice(2 * MIN_PART)];
-    const started = await start(base, 'alice', {
+    const started = await start(broker.base, 'alice', {
       name: 'a.bin',
       size: data.length,
       partSize: MIN_PART,
@@ -58,7 +33,7 @@ describe('POST /uploads with partUrls', () => {
     expect(new Set(targets.map((t) => t.authorizationToken)).size).toBe(2);
     // Two URLs, three parts: the first URL is used again once its part is done, as B2 allows.
     for (const [i, part] of parts.entries()) await uploadPart(targets[i % 2]!, i + 1, part);
-    const finished = await call(base, `/uploads/${encodeURIComponent(started.body.uploadId)}/finish`, {
+    const finished = await call(broker.base, `/uploads/${encodeURIComponent(started.body.uploadId)}/finish`, {
       method: 'POST',
       headers: { ...as('alice'), 'X-B2up-Upload-Token': started.body.token },
       json: { partSha1Array: parts.map((p) => sha1(p)) },
@@ -68,7 +43,7 @@ describe('POST /uploads with partUrls', () => {
   });
 
   it('answers no part URLs to a client that asks for none (older clients)', async () => {
-    const started = await start(base, 'alice', { name: 'b.bin', size: 3 * MIN_PART });
+    const started = await start(broker.base, 'alice', { name: 'b.bin', size: 3 * MIN_PART });
     expect(started.status).toBe(200);
     expect(started.body).not.toHaveProperty('targets');
   });
@@ -76,7 +51,7 @@ describe('POST /uploads with partUrls', () => {
   it.each([0, 17, 1.5, '2', 4])('refuses partUrls %j with 400 before starting anything', async (partUrls) => {
     const before = await unfinished();
     // 3 * MIN_PART bytes have at most 3 parts, so 4 URLs are refused too.
-    const started = await start(base, 'alice', { name: 'c.bin', size: 3 * MIN_PART, partUrls });
+    const started = await start(broker.base, 'alice', { name: 'c.bin', size: 3 * MIN_PART, partUrls });
     expect(started.status).toBe(400);
     expect(started.body.code).toBe('bad_request');
     expect(await unfinished()).toBe(before);
@@ -96,7 +71,7 @@ describe('the engine over HTTP', () => {
     const send = defaultSend();
     const uploader = buildUploader(
       {
-        broker: createHttpBrokerClient(`${base}/`, { headers: () => as('dave'), fetch: logged }),
+        broker: createHttpBrokerClient(`${broker.base}/`, { headers: () => as('dave'), fetch: logged }),
         concurrency: 2,
         partSize: MIN_PART,
         resume: false,

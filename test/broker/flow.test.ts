@@ -1,5 +1,5 @@
 /** The protocol's happy paths against a real emulator and a real broker over HTTP. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHttpBrokerClient } from '../../src/upload/http-broker.js';
 import {
   as,
@@ -8,29 +8,14 @@ import {
   download,
   leakedSecrets,
   MIN_PART,
-  type RunningBroker,
   sha1,
   start,
   startBroker,
-  startWorld,
   uploadParts,
-  type World,
 } from './helpers.js';
+import { useBrokerWorld } from './use-world.js';
 
-let world: World;
-let broker: RunningBroker;
-let base: string;
-
-beforeAll(async () => {
-  world = await startWorld();
-  broker = await startBroker(world, { basePath: '/b2up' });
-  base = `${broker.url}/b2up`;
-});
-
-afterAll(async () => {
-  await broker?.close();
-  await world?.close();
-});
+const { world, broker } = useBrokerWorld({ broker: { basePath: '/b2up' } });
 
 const token = (user: string, session: { token: string }) => ({
   ...as(user),
@@ -39,7 +24,7 @@ const token = (user: string, session: { token: string }) => ({
 
 describe('broker flows', () => {
   it('GET /config reports B2 limits from authorize and the broker defaults', async () => {
-    const r = await call(base, '/config');
+    const r = await call(broker.base, '/config');
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({
       protocol: 1,
@@ -57,12 +42,12 @@ describe('broker flows', () => {
 
   it('answers 404 outside its base path', async () => {
     expect((await call(broker.url, '/config')).status).toBe(404);
-    expect((await call(base, '/nothing')).body.code).toBe('not_found');
+    expect((await call(broker.base, '/nothing')).body.code).toBe('not_found');
   });
 
   it('proxies a small file to B2 with the client SHA-1 and stores the user name and principal', async () => {
     const data = bytes(3000, 7);
-    const r = await call(base, '/files', {
+    const r = await call(broker.base, '/files', {
       method: 'POST',
       headers: {
         ...as('alice'),
@@ -90,7 +75,7 @@ describe('broker flows', () => {
   it('refuses a small file whose bytes do not match its SHA-1, and stores nothing', async () => {
     const before = await world.admin.listFileNames({ bucketId: world.bucketId, maxFileCount: 1000 });
     const data = bytes(2000, 8);
-    const r = await call(base, '/files', {
+    const r = await call(broker.base, '/files', {
       method: 'POST',
       headers: {
         ...as('alice'),
@@ -108,7 +93,7 @@ describe('broker flows', () => {
 
   it('refuses a small file above smallFileMaxSize with 413', async () => {
     const data = bytes(2 * MIN_PART + 1);
-    const r = await call(base, '/files', {
+    const r = await call(broker.base, '/files', {
       method: 'POST',
       headers: { ...as('alice'), 'X-B2up-Name': 'big.bin', 'X-B2up-Content-Sha1': sha1(data) },
       body: data,
@@ -120,7 +105,7 @@ describe('broker flows', () => {
   it('runs a large upload: start, part URLs, parts to B2, list, finish, download equal; finish again answers the same', async () => {
     const data = bytes(2 * MIN_PART + 1234, 3);
     const parts = [data.slice(0, MIN_PART), data.slice(MIN_PART, 2 * MIN_PART), data.slice(2 * MIN_PART)];
-    const started = await start(base, 'alice', {
+    const started = await start(broker.base, 'alice', {
       name: 'movie.mp4',
       size: data.length,
       contentType: 'video/mp4',
@@ -135,15 +120,15 @@ describe('broker flows', () => {
     const session = started.body;
     const path = `/uploads/${encodeURIComponent(session.uploadId)}`;
 
-    await uploadParts(base, 'alice', session, parts);
-    const listed = await call(base, `${path}/parts`, { headers: token('alice', session) });
+    await uploadParts(broker.base, 'alice', session, parts);
+    const listed = await call(broker.base, `${path}/parts`, { headers: token('alice', session) });
     expect(listed.status).toBe(200);
     expect(listed.body.parts).toEqual(
       parts.map((p, i) => ({ partNumber: i + 1, contentLength: p.length, contentSha1: sha1(p) })),
     );
 
     const partSha1Array = parts.map((p) => sha1(p));
-    const finished = await call(base, `${path}/finish`, {
+    const finished = await call(broker.base, `${path}/finish`, {
       method: 'POST',
       headers: token('alice', session),
       json: { partSha1Array },
@@ -159,7 +144,7 @@ describe('broker flows', () => {
     });
     expect(await download(world, session.uploadId)).toEqual(data);
 
-    const again = await call(base, `${path}/finish`, {
+    const again = await call(broker.base, `${path}/finish`, {
       method: 'POST',
       headers: token('alice', session),
       json: { partSha1Array },
@@ -169,24 +154,24 @@ describe('broker flows', () => {
   });
 
   it('cancels an upload; B2 forgets it and a second cancel is 404', async () => {
-    const started = await start(base, 'alice', { name: 'x.bin', size: 3 * MIN_PART });
+    const started = await start(broker.base, 'alice', { name: 'x.bin', size: 3 * MIN_PART });
     const session = started.body;
-    await uploadParts(base, 'alice', session, [bytes(MIN_PART)]);
+    await uploadParts(broker.base, 'alice', session, [bytes(MIN_PART)]);
     const path = `/uploads/${encodeURIComponent(session.uploadId)}`;
-    const cancelled = await call(base, path, { method: 'DELETE', headers: token('alice', session) });
+    const cancelled = await call(broker.base, path, { method: 'DELETE', headers: token('alice', session) });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toEqual({ cancelled: true });
     const unfinished = await world.admin.listUnfinishedLargeFiles({ bucketId: world.bucketId });
     expect(unfinished.files.map((f) => f.fileId)).not.toContain(session.uploadId);
-    const twice = await call(base, path, { method: 'DELETE', headers: token('alice', session) });
+    const twice = await call(broker.base, path, { method: 'DELETE', headers: token('alice', session) });
     expect(twice.status).toBe(404);
     expect(twice.body.code).toBe('not_found');
-    const parts = await call(base, `${path}/parts`, { headers: token('alice', session) });
+    const parts = await call(broker.base, `${path}/parts`, { headers: token('alice', session) });
     expect(parts.body.code).toBe('not_found');
   });
 
   it('serves the SDK’s own HTTP broker client end to end (small and large)', async () => {
-    const sdk = createHttpBrokerClient(`${base}/`, { headers: () => as('carol'), retries: 0 });
+    const sdk = createHttpBrokerClient(`${broker.base}/`, { headers: () => as('carol'), retries: 0 });
     const config = await sdk.config();
     expect(config.smallFileMaxSize).toBe(2 * MIN_PART);
 
@@ -241,7 +226,7 @@ describe('broker flows', () => {
     try {
       const data = bytes(MIN_PART + 77, 21);
       const parts = [data.slice(0, MIN_PART), data.slice(MIN_PART)];
-      const started = await start(base, 'dave', { name: 'shared.bin', size: data.length });
+      const started = await start(broker.base, 'dave', { name: 'shared.bin', size: data.length });
       expect(started.status).toBe(200);
       const otherBase = `${other.url}/b2up`;
       await uploadParts(otherBase, 'dave', started.body, parts);
@@ -281,7 +266,7 @@ describe('mounting and modes', () => {
   it('answers POST /files/target only with smallFiles: direct, with a bucket upload URL and the name to use', async () => {
     expect(
       (
-        await call(base, '/files/target', {
+        await call(broker.base, '/files/target', {
           method: 'POST',
           headers: as('alice'),
           json: { name: 'a', size: 3 },

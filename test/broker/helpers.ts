@@ -79,6 +79,8 @@ export function bearerAuthorize(request: Request) {
 export const as = (user: string) => ({ Authorization: `Bearer ${user}` });
 
 export interface RunningBroker extends ServedBroker {
+  /** Where its routes answer: `url` and the broker's base path. */
+  base: string;
   broker: Broker;
   /** The broker's clock offset in ms: advance it to expire tokens or refill rate limits. */
   clock: { advance(ms: number): void };
@@ -102,7 +104,12 @@ export async function startBroker(
   });
   const recorded = recordResponses(world, broker);
   const served = await serveBroker(recorded);
-  return { ...served, broker, clock: { advance: (ms) => (offset += ms) } };
+  return {
+    ...served,
+    base: `${served.url}${overrides.basePath ?? ''}`,
+    broker,
+    clock: { advance: (ms) => (offset += ms) },
+  };
 }
 
 /** Every recorded response, checked for every secret (keys, key ids, account tokens). */

@@ -4,33 +4,12 @@
  * and the Uppy signRequest routes on the same guarantees. Real emulator, broker over HTTP. Misused
  * part URLs and other users' tokens are in the attack corpus (test/reliability/attacks.test.ts).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  as,
-  bytes,
-  call,
-  download,
-  leakedSecrets,
-  MIN_PART,
-  type RunningBroker,
-  sha1,
-  startBroker,
-  type World,
-} from './helpers.js';
-import { s3PartUrls, sendPresigned, startS3Upload, startS3World } from './s3-world.js';
+import { describe, expect, it } from 'vitest';
+import { as, bytes, call, download, leakedSecrets, MIN_PART, sha1 } from './helpers.js';
+import { useBrokerWorld } from './use-world.js';
+import { s3PartUrls, sendPresigned, startS3Upload } from './s3-world.js';
 
-let world: World;
-let broker: RunningBroker;
-
-beforeAll(async () => {
-  world = await startS3World();
-  broker = await startBroker(world);
-});
-
-afterAll(async () => {
-  await broker?.close();
-  await world?.close();
-});
+const { world, broker } = useBrokerWorld({ s3: true });
 
 const withToken = (user: string, session: { token: string }) => ({
   ...as(user),

@@ -5,13 +5,14 @@
  * cap. The single-file calls keep working beside it.
  */
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createInlineHasher } from '../../src/upload/hasher.js';
 import { createHttpBrokerClient } from '../../src/upload/http-broker.js';
 import { noTabLock } from '../../src/upload/tab-lock.js';
 import { buildUploader } from '../../src/upload/create-uploader.js';
-import { as, bytes, call, download, type RunningBroker, sha1, startBroker, type World } from './helpers.js';
-import { sendPresigned, startS3World } from './s3-world.js';
+import { as, bytes, call, download, sha1, startBroker } from './helpers.js';
+import { useBrokerWorld } from './use-world.js';
+import { sendPresigned } from './s3-world.js';
 
 const md5 = (data: Uint8Array) => createHash('md5').update(data).digest('hex');
 
@@ -23,18 +24,7 @@ interface Presigned {
 }
 type Item<T> = T & { error?: { status: number; code: string; message: string } };
 
-let world: World;
-let broker: RunningBroker;
-
-beforeAll(async () => {
-  world = await startS3World();
-  broker = await startBroker(world);
-});
-
-afterAll(async () => {
-  await broker?.close();
-  await world?.close();
-});
+const { world, broker } = useBrokerWorld({ s3: true });
 
 const fields = (data: Uint8Array, name: string, extra: Record<string, unknown> = {}) => ({
   name,

@@ -4,34 +4,13 @@
  * proxying. Every misuse of a URL, a confirm or a token is in the attack corpus
  * (test/reliability/attacks.test.ts, S3 mode), which checks the bucket is left as it was.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createB2Client } from '../../src/b2/client.js';
-import {
-  as,
-  bytes,
-  call,
-  download,
-  leakedSecrets,
-  MIN_PART,
-  type RunningBroker,
-  sha1,
-  startBroker,
-  type World,
-} from './helpers.js';
-import { confirmFile, md5, presignFile, sendPresigned, startS3World } from './s3-world.js';
+import { as, bytes, call, download, leakedSecrets, MIN_PART, sha1, startBroker } from './helpers.js';
+import { useBrokerWorld } from './use-world.js';
+import { confirmFile, md5, presignFile, sendPresigned } from './s3-world.js';
 
-let world: World;
-let broker: RunningBroker;
-
-beforeAll(async () => {
-  world = await startS3World();
-  broker = await startBroker(world);
-});
-
-afterAll(async () => {
-  await broker?.close();
-  await world?.close();
-});
+const { world, broker } = useBrokerWorld({ s3: true });
 
 const presign = (user: string, data: Uint8Array, extra: Record<string, unknown> = {}) =>
   presignFile(broker.url, user, data, extra);

@@ -16,22 +16,17 @@ import { createMemoryResumeStore, type ResumeStore } from '../../src/upload/resu
 import { noTabLock } from '../../src/upload/tab-lock.js';
 import { defaultSend, type Send } from '../../src/upload/transport.js';
 import { buildUploader } from '../../src/upload/create-uploader.js';
-import { bytes, download, MIN_PART, type RunningBroker, startBroker, type World } from '../broker/helpers.js';
-import { startS3World } from '../broker/s3-world.js';
+import { bytes, download, MIN_PART, startBroker } from '../broker/helpers.js';
+import { useBrokerWorld } from '../broker/use-world.js';
 
-let world: World;
-let broker: RunningBroker;
+const { world, broker } = useBrokerWorld({ s3: true });
 let stateDir: string;
 
 beforeAll(async () => {
-  world = await startS3World();
-  broker = await startBroker(world);
   stateDir = await mkdtemp(join(tmpdir(), 'b2up-s3-large-'));
 });
 
 afterAll(async () => {
-  await broker?.close();
-  await world?.close();
   if (stateDir) await rm(stateDir, { recursive: true, force: true });
 });
 

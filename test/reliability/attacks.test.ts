@@ -9,7 +9,7 @@ import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { serveBroker } from '../../src/broker/node.js';
 import { startDevServer } from '../../src/cli/dev-server.js';
 import { createTokenSigner, toBase64Url } from '../../src/broker/token.js';
@@ -21,16 +21,13 @@ import {
   leakedSecrets,
   MIN_PART,
   type Reply,
-  type RunningBroker,
   SECRET,
   sha1,
   start,
   startBroker,
-  startWorld,
   uploadParts,
-  type World,
 } from '../broker/helpers.js';
-import { startS3World } from '../broker/s3-world.js';
+import { useBrokerWorld } from '../broker/use-world.js';
 import {
   confirmMismatches,
   keysWithoutS3,
@@ -44,11 +41,6 @@ const APP_ORIGIN = 'http://127.0.0.1:5173';
 const MAX_FILE = 100 * MIN_PART;
 const STARTS_PER_MINUTE = 20;
 
-let world: World;
-let broker: RunningBroker;
-let base: string;
-/** A second world whose broker signs S3 (its key has deleteFiles): the S3 cases run there. */
-let s3: S3Arena;
 /** Requests sent and how many of them a hostile caller got through, per category. */
 const tally = new Map<string, { sent: number; succeeded: string[] }>();
 
@@ -60,24 +52,13 @@ function count(category: string, label: string, succeeded: boolean): void {
 }
 const ok = (r: Reply) => r.status >= 200 && r.status < 300;
 
-beforeAll(async () => {
-  world = await startWorld();
-  broker = await startBroker(world, {
-    cors: { origins: [APP_ORIGIN] },
-    limits: { maxFileSize: MAX_FILE, startsPerMinute: 10_000 },
-  });
-  base = broker.url;
-  const s3World = await startS3World();
-  s3 = {
-    world: s3World,
-    broker: await startBroker(s3World, {
-      cors: { origins: [APP_ORIGIN] },
-      limits: { maxFileSize: MAX_FILE, startsPerMinute: 10_000 },
-    }),
-    count,
-    wrongErrors: [],
-  };
-});
+const brokerOptions = {
+  cors: { origins: [APP_ORIGIN] },
+  limits: { maxFileSize: MAX_FILE, startsPerMinute: 10_000 },
+};
+const { world, broker } = useBrokerWorld({ broker: brokerOptions });
+/** A second world whose broker signs S3 (its key has deleteFiles): the S3 cases run there. */
+const s3: S3Arena = { ...useBrokerWorld({ s3: true, broker: brokerOptions }), count, wrongErrors: [] };
 
 afterAll(async () => {
   const rows = [...tally].map(([category, { sent, succeeded }]) =>
@@ -98,20 +79,16 @@ afterAll(async () => {
       total >= 300 && got === 0,
     ),
   );
-  const leaks = [...leakedSecrets(world), ...(s3 ? leakedSecrets(s3.world) : [])];
+  const leaks = [...leakedSecrets(world), ...leakedSecrets(s3.world)];
   rows.push(figure('secrets in any broker response', leaks.length, '0', leaks.length === 0));
   writeFigures('4-broker-attacks', isLong() ? 'long' : 'ci', rows);
-  await broker?.close();
-  await world?.close();
-  await s3?.broker.close();
-  await s3?.world.close();
 });
 
 const pathOf = (uploadId: string) => `/uploads/${encodeURIComponent(uploadId)}`;
 type Session = { uploadId: string; token: string; fileName: string };
 
 async function startAs(user: string, size = 2 * MIN_PART): Promise<Session> {
-  const r = await start(base, user, { name: 'victim.bin', size });
+  const r = await start(broker.url, user, { name: 'victim.bin', size });
   if (r.status !== 200) throw new Error(`start: ${r.status} ${JSON.stringify(r.body)}`);
   return r.body;
 }
@@ -223,7 +200,7 @@ describe('per-upload calls with someone else’s upload or a bad token', () => {
         for (const c of PER_UPLOAD_CALLS) {
           const headers: Record<string, string> = { ...(user ? as(user) : {}) };
           if (token !== undefined) headers['X-B2up-Upload-Token'] = token;
-          const r = await call(base, `${pathOf(uploadId)}${c.suffix}`, {
+          const r = await call(broker.url, `${pathOf(uploadId)}${c.suffix}`, {
             method: c.method,
             headers,
             json: c.json,
@@ -242,7 +219,7 @@ describe('per-upload calls with someone else’s upload or a bad token', () => {
     const cancelled = await startAs('alice');
     expect(
       (
-        await call(base, pathOf(cancelled.uploadId), {
+        await call(broker.url, pathOf(cancelled.uploadId), {
           method: 'DELETE',
           headers: { ...as('alice'), 'X-B2up-Upload-Token': cancelled.token },
         })
@@ -250,9 +227,9 @@ describe('per-upload calls with someone else’s upload or a bad token', () => {
     ).toBe(200);
     const finished = await startAs('alice');
     const parts = [bytes(MIN_PART, 1), bytes(MIN_PART, 2)];
-    await uploadParts(base, 'alice', finished, parts);
+    await uploadParts(broker.url, 'alice', finished, parts);
     const headers = { ...as('alice'), 'X-B2up-Upload-Token': finished.token };
-    const first = await call(base, `${pathOf(finished.uploadId)}/finish`, {
+    const first = await call(broker.url, `${pathOf(finished.uploadId)}/finish`, {
       method: 'POST',
       headers,
       json: { partSha1Array: parts.map(sha1) },
@@ -264,7 +241,7 @@ describe('per-upload calls with someone else’s upload or a bad token', () => {
     ] as const) {
       for (const c of PER_UPLOAD_CALLS) {
         if (label === 'finished' && c.name === 'finish') continue; // a repeated finish is checked below
-        const r = await call(base, `${pathOf(session.uploadId)}${c.suffix}`, {
+        const r = await call(broker.url, `${pathOf(session.uploadId)}${c.suffix}`, {
           method: c.method,
           headers: { ...as('alice'), 'X-B2up-Upload-Token': session.token },
           json: c.json,
@@ -275,7 +252,7 @@ describe('per-upload calls with someone else’s upload or a bad token', () => {
     }
     // A repeated finish answers the same result, however often it is repeated.
     for (let i = 0; i < 3; i++) {
-      const again = await call(base, `${pathOf(finished.uploadId)}/finish`, {
+      const again = await call(broker.url, `${pathOf(finished.uploadId)}/finish`, {
         method: 'POST',
         headers,
         json: { partSha1Array: parts.map(sha1) },
@@ -316,7 +293,7 @@ describe('origins', () => {
     ];
     for (const origin of hostile) {
       for (const [method, path] of routes) {
-        const actual = await call(base, path, {
+        const actual = await call(broker.url, path, {
           method,
           headers: { ...as('alice'), Origin: origin, 'Content-Type': 'application/json' },
           ...(method === 'POST' ? { json: { name: 'x.bin', size: 10, count: 1 } } : {}),
@@ -327,7 +304,7 @@ describe('origins', () => {
           `${method} ${path} from ${origin}: ${actual.status}`,
           ok(actual) || allowOrigin === origin,
         );
-        const preflight = await call(base, path, {
+        const preflight = await call(broker.url, path, {
           method: 'OPTIONS',
           headers: {
             Origin: origin,
@@ -459,7 +436,7 @@ describe('names and prefixes', () => {
   ];
   it('never lets a name leave <prefix>/<uuid>/ or carry separators and controls', async () => {
     for (const name of names) {
-      const r = await start(base, 'alice', { name, size: 2 * MIN_PART });
+      const r = await start(broker.url, 'alice', { name, size: 2 * MIN_PART });
       if (!ok(r)) {
         count('hostile names', `${JSON.stringify(name.slice(0, 30))}: ${r.status}`, false);
         continue;
@@ -478,7 +455,7 @@ describe('names and prefixes', () => {
       { bucketId: 'x' },
       { principal: 'bob' },
     ]) {
-      const r = await start(base, 'alice', { name: 'x.bin', size: 2 * MIN_PART, ...extra });
+      const r = await start(broker.url, 'alice', { name: 'x.bin', size: 2 * MIN_PART, ...extra });
       const inside = ok(r) && /^uploads\/[0-9a-f-]{36}\/x\.bin$/.test(r.body.fileName);
       count(
         'prefixes outside the user’s',
@@ -506,11 +483,11 @@ describe('sizes, types and file info', () => {
       Number.MAX_VALUE,
       1e308,
     ]) {
-      const r = await start(base, 'alice', { name: 'big.bin', size });
+      const r = await start(broker.url, 'alice', { name: 'big.bin', size });
       count('oversize / bad declarations', `size ${size}: ${r.status}`, ok(r));
     }
     for (const partSize of [-1, 2 ** 53, 'x']) {
-      const r = await start(base, 'alice', { name: 'p.bin', size: 2 * MIN_PART, partSize });
+      const r = await start(broker.url, 'alice', { name: 'p.bin', size: 2 * MIN_PART, partSize });
       // An absurd part size is clamped, never obeyed.
       count(
         'oversize / bad declarations',
@@ -518,7 +495,7 @@ describe('sizes, types and file info', () => {
         ok(r) && !(r.body.partSize >= MIN_PART && r.body.partSize <= 5 * 10 ** 9),
       );
     }
-    const small = await call(base, '/files', {
+    const small = await call(broker.url, '/files', {
       method: 'POST',
       headers: {
         ...as('alice'),
@@ -540,11 +517,11 @@ describe('sizes, types and file info', () => {
     ] as const) {
       const s = await startAs('alice');
       // Asking for more part URLs than the declared size has parts is itself refused.
-      const sent = await uploadParts(base, 'alice', s, [...parts]).then(
+      const sent = await uploadParts(broker.url, 'alice', s, [...parts]).then(
         () => true,
         () => false,
       );
-      const r = await call(base, `${pathOf(s.uploadId)}/finish`, {
+      const r = await call(broker.url, `${pathOf(s.uploadId)}/finish`, {
         method: 'POST',
         headers: { ...as('alice'), 'X-B2up-Upload-Token': s.token },
         json: { partSha1Array: parts.map(sha1) },
@@ -563,7 +540,7 @@ describe('sizes, types and file info', () => {
       const s = await startAs('alice');
       const parts = [bytes(MIN_PART, 61), bytes(MIN_PART, 62)];
       const extra = bytes(17_000, 63);
-      const urls = await call(base, `${pathOf(s.uploadId)}/part-urls`, {
+      const urls = await call(broker.url, `${pathOf(s.uploadId)}/part-urls`, {
         method: 'POST',
         headers: { ...as('alice'), 'X-B2up-Upload-Token': s.token },
         json: { count: 2 },
@@ -583,7 +560,7 @@ describe('sizes, types and file info', () => {
       const disarm = faults.add({ endpoints: ['b2_finish_large_file'], fault: 'hold' });
       const partSha1Array = [...parts, ...(claim === 'with-extra' ? [extra] : [])].map(sha1);
       let answered = false;
-      const answer = call(base, `${pathOf(s.uploadId)}/finish`, {
+      const answer = call(broker.url, `${pathOf(s.uploadId)}/finish`, {
         method: 'POST',
         headers: { ...as('alice'), 'X-B2up-Upload-Token': s.token },
         json: { partSha1Array },
@@ -607,7 +584,7 @@ describe('sizes, types and file info', () => {
   it('stops storage amplification: no part URLs past the declared size, oversized uploads cancelled', async () => {
     const headers = (user: string, s: Session) => ({ ...as(user), 'X-B2up-Upload-Token': s.token });
     const partUrls = (user: string, s: Session, n: number) =>
-      call(base, `${pathOf(s.uploadId)}/part-urls`, {
+      call(broker.url, `${pathOf(s.uploadId)}/part-urls`, {
         method: 'POST',
         headers: headers(user, s),
         json: { count: n },
@@ -662,10 +639,10 @@ describe('sizes, types and file info', () => {
       ['another file’s SHA-1', { large_file_sha1: claimed }],
       ['the upper-cased SHA-1', { large_file_sha1: claimed.toUpperCase() }],
     ] as const) {
-      const r = await start(base, 'bob', { name: 'claim.bin', size: 2 * MIN_PART, info });
+      const r = await start(broker.url, 'bob', { name: 'claim.bin', size: 2 * MIN_PART, info });
       const parts = [bytes(MIN_PART, 9), bytes(MIN_PART, 10)];
-      await uploadParts(base, 'bob', r.body, parts);
-      const done = await call(base, `${pathOf(r.body.uploadId)}/finish`, {
+      await uploadParts(broker.url, 'bob', r.body, parts);
+      const done = await call(broker.url, `${pathOf(r.body.uploadId)}/finish`, {
         method: 'POST',
         headers: { ...as('bob'), 'X-B2up-Upload-Token': r.body.token },
         json: { partSha1Array: parts.map(sha1) },
@@ -695,18 +672,18 @@ describe('sizes, types and file info', () => {
       'text/html,application/octet-stream',
     ];
     for (const contentType of types) {
-      const large = await start(base, 'alice', { name: 'x.bin', size: 2 * MIN_PART, contentType });
+      const large = await start(broker.url, 'alice', { name: 'x.bin', size: 2 * MIN_PART, contentType });
       count(
         'text/html and SVG types',
         `large ${contentType}: ${large.status} ${large.body?.fileName ?? ''}`,
         ok(large),
       );
-      const small = await smallFile(base, contentType);
+      const small = await smallFile(broker.url, contentType);
       count('text/html and SVG types', `small ${contentType}: ${small.status}`, ok(small));
     }
     // A name ending in .html or .svg with no type must not be stored as active content either.
     for (const name of ['page.html', 'icon.svg', 'x.xhtml']) {
-      const r = await start(base, 'alice', { name, size: 2 * MIN_PART });
+      const r = await start(broker.url, 'alice', { name, size: 2 * MIN_PART });
       let stored = '';
       if (ok(r)) stored = (await world.admin.getFileInfo({ fileId: r.body.uploadId })).contentType ?? '';
       count(
@@ -746,9 +723,9 @@ describe('sizes, types and file info', () => {
     ];
     try {
       for (const contentType of types) {
-        const large = await start(base, 'alice', { name: 'x.bin', size: 2 * MIN_PART, contentType });
+        const large = await start(broker.url, 'alice', { name: 'x.bin', size: 2 * MIN_PART, contentType });
         count('script-capable types', `large ${contentType}: ${large.status}`, ok(large));
-        const small = await smallFile(base, contentType);
+        const small = await smallFile(broker.url, contentType);
         count('script-capable types', `small ${contentType}: ${small.status}`, ok(small));
         const target = await call(direct.url, '/files/target', {
           method: 'POST',
@@ -777,7 +754,7 @@ describe('sizes, types and file info', () => {
       { b2up_principal: 'bob' },
     ];
     for (const info of infos) {
-      const r = await start(base, 'alice', { name: 'x.bin', size: 2 * MIN_PART, info });
+      const r = await start(broker.url, 'alice', { name: 'x.bin', size: 2 * MIN_PART, info });
       let through = false;
       if (ok(r)) {
         const stored = (await world.admin.getFileInfo({ fileId: r.body.uploadId })).fileInfo ?? {};

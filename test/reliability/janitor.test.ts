@@ -3,28 +3,11 @@
  * the same user's earlier unfinished uploads of the same name and date — the orphans reload chaos
  * found — and nothing else.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import {
-  MIN_PART,
-  type RunningBroker,
-  start,
-  startBroker,
-  startWorld,
-  type World,
-} from '../broker/helpers.js';
+import { expect, it } from 'vitest';
+import { MIN_PART, start } from '../broker/helpers.js';
+import { useBrokerWorld } from '../broker/use-world.js';
 
-let world: World;
-let broker: RunningBroker;
-
-beforeAll(async () => {
-  world = await startWorld();
-  broker = await startBroker(world, { limits: { startsPerMinute: 1000 } });
-});
-
-afterAll(async () => {
-  await broker?.close();
-  await world?.close();
-});
+const { world, broker } = useBrokerWorld({ broker: { limits: { startsPerMinute: 1000 } } });
 
 async function unfinished(): Promise<string[]> {
   const { files } = await world.admin.listUnfinishedLargeFiles({ bucketId: world.bucketId });
