@@ -1,7 +1,7 @@
 /** Server-side encryption on every path that takes it: SSE-B2 and SSE-C (customer key) end to end. */
 import { createHash, randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { download, makeBucket, reply, type Session, session, sha1, upload } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { download, makeBucket, reply, type Session, sha1, upload, useBucket } from './helpers.js';
 
 function customerKey() {
   const key = randomBytes(32);
@@ -25,13 +25,7 @@ let s: Session;
 let bucketId: string;
 let bucketName: string;
 
-beforeAll(async () => {
-  s = await session();
-  bucketId = await makeBucket(s);
-  bucketName = (await s.call('b2_list_buckets', { accountId: s.accountId, bucketId })).body.buckets[0]
-    .bucketName;
-});
-afterAll(() => s.emulator.close());
+useBucket((opened) => ({ s, bucketId, bucketName } = opened));
 
 const byId = (fileId: string, headers: Record<string, string> = {}, method = 'GET') =>
   download(`${s.emulator.url}/b2api/v2/b2_download_file_by_id?fileId=${fileId}`, {

@@ -1,14 +1,10 @@
 import { request } from 'node:http';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { makeBucket, reply, type Session, session, sha1, uploadUrl } from './helpers.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { reply, type Session, sha1, uploadUrl, useBucket } from './helpers.js';
 
 let s: Session;
 let bucketId: string;
-beforeAll(async () => {
-  s = await session();
-  bucketId = await makeBucket(s);
-});
-afterAll(() => s.emulator.close());
+useBucket((opened) => ({ s, bucketId } = opened));
 beforeEach(() => {
   s.emulator.faults.clear();
   s.emulator.counters.reset();

@@ -1,5 +1,6 @@
 /** Shared helpers for the emulator tests: real HTTP on loopback, no client library in between. */
 import { createHash } from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../src/emulator/index.js';
 
 export const sha1 = (data: Buffer | string) => createHash('sha1').update(data).digest('hex');
@@ -75,6 +76,27 @@ export async function makeBucket(
   });
   if (r.status !== 200) throw new Error(`create bucket failed: ${JSON.stringify(r.body)}`);
   return r.body.bucketId;
+}
+
+export interface OpenedBucket {
+  s: Session;
+  bucketId: string;
+  bucketName: string;
+}
+
+/**
+ * An emulator session with one fresh bucket for the enclosing file or describe block: opened before
+ * its first test (handed to `assign`, which keeps what the tests use), closed after its last.
+ */
+export function useBucket(assign: (opened: OpenedBucket) => void, options: EmulatorOptions = {}): void {
+  let s: Session | undefined;
+  beforeAll(async () => {
+    s = await session(options);
+    const bucketId = await makeBucket(s);
+    const listed = await s.call('b2_list_buckets', { accountId: s.accountId, bucketId });
+    assign({ s, bucketId, bucketName: listed.body.buckets[0].bucketName });
+  });
+  afterAll(() => s?.emulator.close());
 }
 
 export async function uploadUrl(

@@ -10,7 +10,7 @@ import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectComman
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.js';
 import { failure, s3Setup } from '../emulator-s3/helpers.js';
-import { download, makeBucket, reply, type Session, session, sha1, upload } from './helpers.js';
+import { download, makeBucket, reply, type Session, session, sha1, upload, useBucket } from './helpers.js';
 
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
 
@@ -49,11 +49,7 @@ async function sendPart(
 describe('emulator with keepBytes: false', () => {
   let s: Session;
   let bucketId: string;
-  beforeAll(async () => {
-    s = await session({ keepBytes: false });
-    bucketId = await makeBucket(s);
-  });
-  afterAll(() => s.emulator.close());
+  useBucket((opened) => ({ s, bucketId } = opened), { keepBytes: false });
 
   it('checks every SHA-1 and reports SHA-1 and MD5 as B2 does; a refused body leaves no record', async () => {
     const data = pattern(300_000, 1);

@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { download, makeBucket, reply, type Session, session, sha1, upload } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { download, makeBucket, reply, type Session, sha1, upload, useBucket } from './helpers.js';
 
 let s: Session;
 let bucketId: string;
-beforeAll(async () => {
-  s = await session({ minPartSize: 1000 });
-  bucketId = await makeBucket(s);
-});
-afterAll(() => s.emulator.close());
+useBucket((opened) => ({ s, bucketId } = opened));
 
 const bytes = (n: number, seed: number) =>
   Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) % 256));

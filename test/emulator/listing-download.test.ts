@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { download, makeBucket, type Session, session, sha1, upload } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { download, makeBucket, type Session, sha1, upload, useBucket } from './helpers.js';
 
 let s: Session;
 let bucketId: string;
 let bucketName: string;
+useBucket((opened) => ({ s, bucketId, bucketName } = opened));
 beforeAll(async () => {
-  s = await session();
-  bucketId = await makeBucket(s);
-  bucketName = (await s.call('b2_list_buckets', { accountId: s.accountId, bucketId })).body.buckets[0]
-    .bucketName;
   // Upload order is deliberately not name order.
   for (const name of ['b.txt', 'a/2.txt', 'a/1.txt', 'é.txt', 'z.txt', 'Z.txt', 'c/d/e.txt'])
     await upload(s, bucketId, name, name);
 });
-afterAll(() => s.emulator.close());
 
 const namesOf = (files: { fileName: string }[]) => files.map((f) => f.fileName);
 

@@ -1,18 +1,22 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { download, makeBucket, reply, type Session, session, sha1, upload, uploadUrl } from './helpers.js';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  download,
+  makeBucket,
+  reply,
+  type Session,
+  session,
+  sha1,
+  upload,
+  uploadUrl,
+  useBucket,
+} from './helpers.js';
 
 let s: Session;
 let bucketId: string;
 let bucketName: string;
-beforeAll(async () => {
-  s = await session();
-  bucketId = await makeBucket(s);
-  bucketName = (await s.call('b2_list_buckets', { accountId: s.accountId, bucketId })).body.buckets[0]
-    .bucketName;
-});
-afterAll(() => s.emulator.close());
+useBucket((opened) => ({ s, bucketId, bucketName } = opened));
 
 const names = async () =>
   (await s.call('b2_list_file_versions', { bucketId, maxFileCount: 1000 })).body.files.map(

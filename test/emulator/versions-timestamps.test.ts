@@ -1,15 +1,11 @@
 /** Unfinished large files in b2_list_file_versions, and custom upload timestamps. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { largeUpload, makeBucket, type Session, session, upload } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { largeUpload, type Session, upload, useBucket } from './helpers.js';
 
 let s: Session;
 let bucketId: string;
 
-beforeAll(async () => {
-  s = await session();
-  bucketId = await makeBucket(s);
-});
-afterAll(() => s.emulator.close());
+useBucket((opened) => ({ s, bucketId } = opened));
 
 describe('b2_list_file_versions', () => {
   it('lists unfinished large files as action "start" rows in name order, newest first', async () => {
