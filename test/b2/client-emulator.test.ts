@@ -3,10 +3,11 @@
  * creation to deletion, then the retry rules against the emulator's fault injection.
  */
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type B2Client, createB2Client, type FileVersion, uploadFileToTarget } from '../../src/b2/index.js';
-import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import type { Emulator } from '../../src/emulator/index.js';
 import { rejection } from './rejection.js';
+import { useEmulatorClient } from './use-emulator.js';
 
 const sha1 = (data: Uint8Array | string) => createHash('sha1').update(data).digest('hex');
 const bytes = (length: number, seed: number) => new Uint8Array(length).map((_, i) => (i * 31 + seed) % 256);
@@ -29,17 +30,7 @@ describe('B2 client against the emulator', () => {
     return offset + part.length;
   }, 0);
 
-  beforeAll(async () => {
-    emulator = await startEmulator({ minPartSize });
-    b2 = createB2Client({
-      applicationKeyId: emulator.keyId,
-      applicationKey: emulator.key,
-      realm: emulator.url,
-    });
-  });
-  afterAll(async () => {
-    await emulator?.close();
-  });
+  useEmulatorClient((opened) => ({ emulator, b2 } = opened), { minPartSize });
 
   it('authorizes and normalises the v4 answer', async () => {
     const authorization = await b2.authorize();
@@ -297,22 +288,17 @@ describe('B2 client retries against the emulator’s faults', () => {
   let bucketId: string;
   const sleeps: number[] = [];
 
-  beforeAll(async () => {
-    emulator = await startEmulator({ minPartSize: 1024 });
-    b2 = createB2Client({
-      applicationKeyId: emulator.keyId,
-      applicationKey: emulator.key,
-      realm: emulator.url,
+  useEmulatorClient((opened) => ({ emulator, b2 } = opened), {
+    client: {
       retry: {
         sleep: async (ms) => {
           sleeps.push(ms);
         },
       },
-    });
-    bucketId = (await b2.createBucket({ bucketName: 'b2up-retry-test', bucketType: 'allPrivate' })).bucketId;
+    },
   });
-  afterAll(async () => {
-    await emulator?.close();
+  beforeAll(async () => {
+    bucketId = (await b2.createBucket({ bucketName: 'b2up-retry-test', bucketType: 'allPrivate' })).bucketId;
   });
 
   it('gets a new upload URL after 503, expired upload token and a reset mid-body', async () => {

@@ -3,10 +3,11 @@
  * against the emulator.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type B2Client, buildDownloadUrl, createB2Client, customerKey } from '../../src/b2/index.js';
-import { type Emulator, startEmulator } from '../../src/emulator/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type B2Client, buildDownloadUrl, customerKey } from '../../src/b2/index.js';
+import type { Emulator } from '../../src/emulator/index.js';
 import { rejection } from './rejection.js';
+import { useEmulatorClient } from './use-emulator.js';
 
 const text = (stream: ReadableStream<Uint8Array>) => new Response(stream).text();
 
@@ -16,13 +17,8 @@ describe('B2 client: Object Lock, SSE-C, overrides, download URLs, progress', ()
   let bucketId: string;
   const bucketName = 'b2up-client-features';
 
+  useEmulatorClient((opened) => ({ emulator, b2 } = opened));
   beforeAll(async () => {
-    emulator = await startEmulator({ minPartSize: 1024 });
-    b2 = createB2Client({
-      applicationKeyId: emulator.keyId,
-      applicationKey: emulator.key,
-      realm: emulator.url,
-    });
     const bucket = await b2.createBucket({
       bucketName,
       bucketType: 'allPrivate',
@@ -30,9 +26,6 @@ describe('B2 client: Object Lock, SSE-C, overrides, download URLs, progress', ()
       defaultRetention: { mode: null },
     });
     bucketId = bucket.bucketId;
-  });
-  afterAll(async () => {
-    await emulator?.close();
   });
 
   it('updateFileRetention and updateFileLegalHold, with governance bypass on delete', async () => {
