@@ -4,6 +4,7 @@
  * and seen through b2_list_buckets, and the Object Lock reads.
  */
 import {
+  type CORSRule,
   DeleteBucketCorsCommand,
   GetBucketAclCommand,
   GetBucketCorsCommand,
@@ -18,6 +19,7 @@ import {
   PutBucketCorsCommand,
   PutBucketEncryptionCommand,
   PutObjectCommand,
+  type ServerSideEncryption,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type S3Setup, failure, md5, s3Setup, withContentMd5 } from './helpers.js';
@@ -36,6 +38,21 @@ beforeAll(async () => {
   expect(locked.status).toBe(200);
 });
 afterAll(() => t.close());
+
+/** PutBucketCors of `CORSRules` on the test bucket, as `client` (default: the master key). */
+const putCors = (CORSRules: CORSRule[], client = t.s3) =>
+  client.send(new PutBucketCorsCommand({ Bucket: t.bucketName, CORSConfiguration: { CORSRules } }));
+
+/** PutBucketEncryption on the test bucket: a default of `SSEAlgorithm` for new objects. */
+const putEncryption = (SSEAlgorithm: ServerSideEncryption) =>
+  t.s3.send(
+    new PutBucketEncryptionCommand({
+      Bucket: t.bucketName,
+      ServerSideEncryptionConfiguration: {
+        Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm } }],
+      },
+    }),
+  );
 
 async function nativeBucket(name: string) {
   const r = await t.s.call('b2_list_buckets', { accountId: t.s.accountId, bucketName: name });
@@ -86,23 +103,15 @@ describe('bucket CORS over native corsRules', () => {
       code: 'NoSuchCORSConfiguration',
       status: 404,
     });
-    await t.s3.send(
-      new PutBucketCorsCommand({
-        Bucket: t.bucketName,
-        CORSConfiguration: {
-          CORSRules: [
-            {
-              ID: 'browser-uploads',
-              AllowedOrigins: ['https://app.example'],
-              AllowedMethods: ['PUT', 'GET'],
-              AllowedHeaders: ['*'],
-              ExposeHeaders: ['ETag'],
-              MaxAgeSeconds: 3600,
-            },
-          ],
-        },
-      }),
-    );
+    const rule: CORSRule = {
+      ID: 'browser-uploads',
+      AllowedOrigins: ['https://app.example'],
+      AllowedMethods: ['PUT', 'GET'],
+      AllowedHeaders: ['*'],
+      ExposeHeaders: ['ETag'],
+      MaxAgeSeconds: 3600,
+    };
+    await putCors([rule]);
     const bucket = await nativeBucket(t.bucketName);
     expect(bucket.corsRules).toEqual([
       {
@@ -115,16 +124,7 @@ describe('bucket CORS over native corsRules', () => {
       },
     ]);
     const got = await t.s3.send(new GetBucketCorsCommand({ Bucket: t.bucketName }));
-    expect(got.CORSRules).toEqual([
-      {
-        ID: 'browser-uploads',
-        AllowedOrigins: ['https://app.example'],
-        AllowedMethods: ['PUT', 'GET'],
-        AllowedHeaders: ['*'],
-        ExposeHeaders: ['ETag'],
-        MaxAgeSeconds: 3600,
-      },
-    ]);
+    expect(got.CORSRules).toEqual([rule]);
     const preflight = await fetch(`${t.url}/${t.bucketName}/k`, {
       method: 'OPTIONS',
       headers: { Origin: 'https://app.example', 'Access-Control-Request-Method': 'PUT' },
@@ -135,17 +135,8 @@ describe('bucket CORS over native corsRules', () => {
   });
 
   it('refuses an empty origin, an unknown method and MaxAgeSeconds over a day', async () => {
-    const put = (rule: Record<string, unknown>) =>
-      failure(
-        t.s3.send(
-          new PutBucketCorsCommand({
-            Bucket: t.bucketName,
-            CORSConfiguration: {
-              CORSRules: [{ AllowedOrigins: ['https://a.example'], AllowedMethods: ['GET'], ...rule }],
-            },
-          }),
-        ),
-      );
+    const put = (rule: Partial<CORSRule>) =>
+      failure(putCors([{ AllowedOrigins: ['https://a.example'], AllowedMethods: ['GET'], ...rule }]));
     expect(await put({ AllowedOrigins: [''] })).toMatchObject({ status: 400 });
     expect(await put({ AllowedMethods: ['PATCH'] })).toMatchObject({ code: 'InvalidArgument', status: 400 });
     expect(await put({ MaxAgeSeconds: 86_401 })).toMatchObject({ code: 'InvalidArgument', status: 400 });
@@ -154,15 +145,11 @@ describe('bucket CORS over native corsRules', () => {
   it('needs writeBuckets', async () => {
     const reader = withContentMd5(t.client(await t.createKey(['readBuckets', 'listBuckets'])));
     expect(
-      await failure(
-        reader.send(
-          new PutBucketCorsCommand({
-            Bucket: t.bucketName,
-            CORSConfiguration: { CORSRules: [{ AllowedOrigins: ['*'], AllowedMethods: ['GET'] }] },
-          }),
-        ),
-      ),
-    ).toMatchObject({ code: 'AccessDenied', status: 403 });
+      await failure(putCors([{ AllowedOrigins: ['*'], AllowedMethods: ['GET'] }], reader)),
+    ).toMatchObject({
+      code: 'AccessDenied',
+      status: 403,
+    });
   });
 });
 
@@ -172,14 +159,7 @@ describe('bucket encryption and Object Lock reads', () => {
       code: 'ServerSideEncryptionConfigurationNotFoundError',
       status: 404,
     });
-    await t.s3.send(
-      new PutBucketEncryptionCommand({
-        Bucket: t.bucketName,
-        ServerSideEncryptionConfiguration: {
-          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
-        },
-      }),
-    );
+    await putEncryption('AES256');
     const got = await t.s3.send(new GetBucketEncryptionCommand({ Bucket: t.bucketName }));
     expect(
       got.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm,
@@ -190,18 +170,7 @@ describe('bucket encryption and Object Lock reads', () => {
     });
     const put = await t.s3.send(new PutObjectCommand({ Bucket: t.bucketName, Key: 'enc.txt', Body: 'e' }));
     expect(put.ServerSideEncryption).toBe('AES256');
-    expect(
-      await failure(
-        t.s3.send(
-          new PutBucketEncryptionCommand({
-            Bucket: t.bucketName,
-            ServerSideEncryptionConfiguration: {
-              Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }],
-            },
-          }),
-        ),
-      ),
-    ).toMatchObject({ code: 'InvalidArgument', status: 400 });
+    expect(await failure(putEncryption('aws:kms'))).toMatchObject({ code: 'InvalidArgument', status: 400 });
   });
 
   it('GetObjectLockConfiguration reports a file-lock bucket; per-object retention and legal hold have none', async () => {
