@@ -6,7 +6,6 @@
  */
 import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DevServer } from '../../src/cli/dev-server.js';
 import type { Tab } from '../engines/driver.js';
 import { expect, test } from '../engines/fixtures.js';
 import {
@@ -19,28 +18,18 @@ import {
   type TestFile,
   tempDir,
   unfinishedCount,
+  useDemo,
 } from '../ui/support.js';
 
-let server: DevServer;
-let files: Awaited<ReturnType<typeof tempDir>>;
-
-test.beforeAll(async () => {
-  server = await serve(builtPath('demo'));
-  files = await tempDir('b2up-ui-files-');
-});
-
-test.afterAll(async () => {
-  await server?.close();
-  await files?.remove();
-});
+const demo = useDemo(test, 'b2up-ui-files-');
 
 test.beforeEach(() => {
-  server.stack.emulator.faults.clear();
+  demo.server.stack.emulator.faults.clear();
 });
 
 /** Lets `pass` more part uploads through, then holds every later one until the returned release. */
 function holdPartsAfter(pass: number): () => void {
-  return server.stack.emulator.faults.add({
+  return demo.server.stack.emulator.faults.add({
     endpoints: ['b2_upload_part'],
     fault: { kind: 'stall', ms: 600_000 },
     skip: pass,
@@ -57,7 +46,7 @@ const inUploader = ([selector, label]: [string, string?]) => {
 
 /** The demo with parts of MIN_PART_SIZE, so a few-MB file takes the large-file flow in many parts. */
 async function openDemo(tab: Tab): Promise<void> {
-  await tab.goto(`${server.url}/?partSize=${MIN_PART_SIZE}`);
+  await tab.goto(`${demo.server.url}/?partSize=${MIN_PART_SIZE}`);
   await expect
     .poll(() =>
       tab.evaluate(() => !!document.querySelector('b2up-uploader')?.shadowRoot?.querySelector('.zone')),
@@ -102,7 +91,7 @@ const clickButton = (tab: Tab, label: string) => tab.click(inUploader, ['button'
 async function expectUploaded(tab: Tab, file: TestFile): Promise<void> {
   await expect.poll(() => stateOf(tab, file.name), { timeout: 60_000 }).toBe('done');
   expect((await row(tab, file.name))?.value).toBe(100);
-  expect(await storedSha1(server, file.name)).toBe(file.sha1);
+  expect(await storedSha1(demo.server, file.name)).toBe(file.sha1);
 }
 
 /** Docs show Chromium's rendering; other engines needn't overwrite it. */
@@ -112,8 +101,8 @@ async function screenshot(tab: Tab, name: string): Promise<void> {
 }
 
 test('pick files: progress reaches 100 % and B2 holds the same bytes', async ({ tab }) => {
-  const big = await makeFile(files.dir, 'picked-large.bin', 3 * 1024 * 1024 + 17, 1);
-  const small = await makeFile(files.dir, 'picked-small.txt', 10_000, 2);
+  const big = await makeFile(demo.dir, 'picked-large.bin', 3 * 1024 * 1024 + 17, 1);
+  const small = await makeFile(demo.dir, 'picked-small.txt', 10_000, 2);
   await openDemo(tab);
   await tab.pickFiles(clickZone(tab), [big.path, small.path]);
   await expectUploaded(tab, big);
@@ -122,8 +111,8 @@ test('pick files: progress reaches 100 % and B2 holds the same bytes', async ({ 
 });
 
 test('pause, resume and cancel buttons work; the bar moves between 0 and 100', async ({ tab }) => {
-  const first = await makeFile(files.dir, 'paused.bin', 3 * 1024 * 1024, 5);
-  const second = await makeFile(files.dir, 'cancelled.bin', 2 * 1024 * 1024, 6);
+  const first = await makeFile(demo.dir, 'paused.bin', 3 * 1024 * 1024, 5);
+  const second = await makeFile(demo.dir, 'cancelled.bin', 2 * 1024 * 1024, 6);
   await openDemo(tab);
   const release = holdPartsAfter(2);
   await tab.pickFiles(clickZone(tab), [first.path]);
@@ -144,15 +133,15 @@ test('pause, resume and cancel buttons work; the bar moves between 0 and 100', a
   release();
   await clickButton(tab, `Resume ${first.name}`);
   await expectUploaded(tab, first);
-  expect(await storedSha1(server, second.name)).toBeUndefined();
+  expect(await storedSha1(demo.server, second.name)).toBeUndefined();
   // Cancel also cancelled the large file in B2 (the paused one finished, so none is left).
-  await expect.poll(() => unfinishedCount(server)).toBe(0);
+  await expect.poll(() => unfinishedCount(demo.server)).toBe(0);
 });
 
 test('after a reload the resume list asks for the file again, and re-picking it finishes the upload', async ({
   tab,
 }) => {
-  const file = await makeFile(files.dir, 'resumed.bin', 3 * 1024 * 1024 + 1, 7);
+  const file = await makeFile(demo.dir, 'resumed.bin', 3 * 1024 * 1024 + 1, 7);
   await openDemo(tab);
   const release = holdPartsAfter(3);
   await tab.pickFiles(clickZone(tab), [file.path]);
@@ -184,7 +173,7 @@ test('with file-handles but no showOpenFilePicker the plain picker opens and the
   const hasPicker = await tab.evaluate(() => 'showOpenFilePicker' in window);
   // Chromium has the File System Access picker; its handles are covered by e2e/upload.spec.ts.
   test.skip(hasPicker, 'this engine has showOpenFilePicker');
-  const file = await makeFile(files.dir, 'handles.bin', 2 * 1024 * 1024 + 5, 9);
+  const file = await makeFile(demo.dir, 'handles.bin', 2 * 1024 * 1024 + 5, 9);
   await tab.evaluate(() => document.querySelector('b2up-uploader')?.setAttribute('file-handles', ''));
   const release = holdPartsAfter(2);
   await tab.pickFiles(clickZone(tab), [file.path]);
@@ -200,7 +189,7 @@ test('with file-handles but no showOpenFilePicker the plain picker opens and the
 test('keyboard only: tab to the drop zone, Enter opens the picker, tab to Pause and press it', async ({
   tab,
 }) => {
-  const file = await makeFile(files.dir, 'keyboard.bin', 2 * 1024 * 1024, 8);
+  const file = await makeFile(demo.dir, 'keyboard.bin', 2 * 1024 * 1024, 8);
   await openDemo(tab);
   const release = holdPartsAfter(1);
   const focused = () =>

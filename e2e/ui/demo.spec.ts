@@ -10,21 +10,9 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, type Locator, type Page, test } from '@playwright/test';
-import type { DevServer } from '../../src/cli/dev-server.js';
-import { builtPath, MIN_PART_SIZE, makeFile, serve, storedSha1, type TestFile, tempDir } from './support.js';
+import { MIN_PART_SIZE, makeFile, storedSha1, type TestFile, useDemo } from './support.js';
 
-let server: DevServer;
-let files: Awaited<ReturnType<typeof tempDir>>;
-
-test.beforeAll(async () => {
-  server = await serve(builtPath('demo'));
-  files = await tempDir('b2up-ui-files-');
-});
-
-test.afterAll(async () => {
-  await server?.close();
-  await files?.remove();
-});
+const demo = useDemo(test, 'b2up-ui-files-');
 
 /** The demo with parts of MIN_PART_SIZE, so a few-MB file takes the large-file flow in many parts. */
 async function openDemo(page: Page): Promise<Locator> {
@@ -32,7 +20,7 @@ async function openDemo(page: Page): Promise<Locator> {
   page.on('response', (response) => {
     if (response.status() === 404) notFound.push(response.url());
   });
-  await page.goto(`${server.url}/?partSize=${MIN_PART_SIZE}`, { waitUntil: 'load' });
+  await page.goto(`${demo.server.url}/?partSize=${MIN_PART_SIZE}`, { waitUntil: 'load' });
   // Nothing the page loads is missing; it names its icon, so no browser asks for /favicon.ico.
   expect(notFound).toEqual([]);
   await expect(page.locator('link[rel=icon]')).toHaveAttribute('href', /^data:image\/svg\+xml,/);
@@ -47,12 +35,12 @@ async function expectUploaded(element: Locator, file: TestFile): Promise<void> {
   const line = row(element, file.name);
   await expect(line).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
   await expect(line.getByRole('progressbar')).toHaveAttribute('aria-valuenow', '100');
-  expect(await storedSha1(server, file.name)).toBe(file.sha1);
+  expect(await storedSha1(demo.server, file.name)).toBe(file.sha1);
 }
 
 test('drop files (and a DataTransfer like a real drag) uploads them', async ({ page }) => {
-  const a = await makeFile(files.dir, 'dropped-a.bin', 1024 * 1024 + 5, 3);
-  const b = await makeFile(files.dir, 'dropped-b.bin', 700_000, 4);
+  const a = await makeFile(demo.dir, 'dropped-a.bin', 1024 * 1024 + 5, 3);
+  const b = await makeFile(demo.dir, 'dropped-b.bin', 700_000, 4);
   const element = await openDemo(page);
   const transfer = await page.evaluateHandle(
     (list) => {
@@ -74,7 +62,7 @@ test('drop files (and a DataTransfer like a real drag) uploads them', async ({ p
 });
 
 test('choose a folder: every file in it (and in its subfolders) uploads', async ({ page }) => {
-  const folder = join(files.dir, 'album');
+  const folder = join(demo.dir, 'album');
   await mkdir(join(folder, 'day-2'), { recursive: true });
   const top = await makeFile(folder, 'top.bin', 600_000, 21);
   const nested = await makeFile(join(folder, 'day-2'), 'nested.bin', 1_200_000, 22);
@@ -88,17 +76,17 @@ test('choose a folder: every file in it (and in its subfolders) uploads', async 
 
 test('small files go straight to B2 by presigned URL: no file bytes through the broker', async ({ page }) => {
   const picked = [
-    await makeFile(files.dir, 'direct-a.png', 200_000, 31),
-    await makeFile(files.dir, 'direct-b.png', 40_000, 32),
-    await makeFile(files.dir, 'direct-c.png', 3_000, 33),
+    await makeFile(demo.dir, 'direct-a.png', 200_000, 31),
+    await makeFile(demo.dir, 'direct-b.png', 40_000, 32),
+    await makeFile(demo.dir, 'direct-c.png', 3_000, 33),
   ];
   const fileBytes = picked.reduce((sum, f) => sum + f.size, 0);
   const element = await openDemo(page);
-  const config = await (await page.request.get(`${server.url}/b2up/config`)).json();
+  const config = await (await page.request.get(`${demo.server.url}/b2up/config`)).json();
   expect(config).toMatchObject({ smallFiles: 's3' });
   expect(picked.every((f) => f.size < config.smallFileMaxSize)).toBe(true);
 
-  const { emulator, broker } = server.stack;
+  const { emulator, broker } = demo.server.stack;
   const counts = () => emulator.counters.snapshot().endpoints;
   const before = { counts: counts(), brokerBytes: broker.bytesReceived() };
   const chooser = page.waitForEvent('filechooser');

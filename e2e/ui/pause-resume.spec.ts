@@ -4,21 +4,9 @@
  * are let through a few at a time by the test (no timing): the upload is always caught mid-way.
  */
 import { expect, type Locator, type Page, test } from '@playwright/test';
-import type { DevServer } from '../../src/cli/dev-server.js';
-import { builtPath, MIN_PART_SIZE, makeFile, serve, storedSha1, tempDir } from './support.js';
+import { MIN_PART_SIZE, makeFile, storedSha1, useDemo } from './support.js';
 
-let server: DevServer;
-let files: Awaited<ReturnType<typeof tempDir>>;
-
-test.beforeAll(async () => {
-  server = await serve(builtPath('demo'));
-  files = await tempDir('b2up-ui-pause-');
-});
-
-test.afterAll(async () => {
-  await server?.close();
-  await files?.remove();
-});
+const demo = useDemo(test, 'b2up-ui-pause-');
 
 /** Lets `allow(n)` more part uploads through; the others wait (or are aborted by a pause). */
 async function meterParts(page: Page) {
@@ -67,8 +55,8 @@ async function expectUploading(row: Locator, name: string): Promise<void> {
 test('pause → resume → pause → resume → done: the row says what the upload does and offers the right button', async ({
   page,
 }) => {
-  const file = await makeFile(files.dir, 'twice-paused.bin', 3 * 1024 * 1024, 21);
-  await page.goto(`${server.url}/?partSize=${MIN_PART_SIZE}`);
+  const file = await makeFile(demo.dir, 'twice-paused.bin', 3 * 1024 * 1024, 21);
+  await page.goto(`${demo.server.url}/?partSize=${MIN_PART_SIZE}`);
   const element = page.locator('#element-uploader');
   await expect(element.locator('.zone')).toBeVisible();
   const parts = await meterParts(page);
@@ -95,5 +83,5 @@ test('pause → resume → pause → resume → done: the row says what the uplo
   await expect(row.locator('.status')).toHaveText(/^Uploaded/);
   await expect(row.getByRole('button', { name: `Pause ${file.name}` })).toHaveCount(0);
   expect(await percentDone()).toBe(100);
-  expect(await storedSha1(server, file.name)).toBe(file.sha1);
+  expect(await storedSha1(demo.server, file.name)).toBe(file.sha1);
 });
