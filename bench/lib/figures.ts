@@ -28,6 +28,15 @@ export interface Figure {
   note?: string;
 }
 
+/** A value in its unit beside the reference measured in the same run, and the ratio of the two. */
+export function versus(
+  value: number,
+  unit: string,
+  reference: { label: string; value: number },
+): Pick<Figure, 'value' | 'unit' | 'reference' | 'ratio'> {
+  return { value, unit, reference, ratio: value / reference.value };
+}
+
 export interface BenchSettings {
   quick: boolean;
   /** Repetitions of each timed pair; the median is reported. */

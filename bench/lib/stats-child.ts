@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { B2Client } from '../../src/b2/client.js';
 
 const nodeDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'node');
 
@@ -58,4 +59,38 @@ export function statsPer(before: ServerStats, after: ServerStats, count: number)
     calls: (after.calls - before.calls) / count,
     preflights: (after.preflights - before.preflights) / count,
   };
+}
+
+/** An emulator's bucket as the bench holds it: a master-key client and where the bucket is. */
+export interface BenchBucket {
+  admin: B2Client;
+  bucketId: string;
+  bucketName: string;
+  emulator: { url: string; region: string };
+}
+
+/**
+ * bench/node/broker-child.mjs presigning small files straight to `bucket`, with a key of its own
+ * restricted to it (deleteFiles too: a confirm that finds the wrong bytes removes them).
+ */
+export async function startBrokerChild(
+  bucket: BenchBucket,
+  options: { origins?: string[] } = {},
+): Promise<StatsChild<{ url: string }>> {
+  const key = await bucket.admin.createKey({
+    keyName: 'bench-broker',
+    capabilities: ['writeFiles', 'readFiles', 'listFiles', 'deleteFiles'],
+    bucketIds: [bucket.bucketId],
+  });
+  return startStatsChild<{ url: string }>('broker-child.mjs', {
+    b2: {
+      applicationKeyId: key.applicationKeyId,
+      applicationKey: key.applicationKey,
+      bucket: bucket.bucketName,
+      realm: bucket.emulator.url,
+      s3Region: bucket.emulator.region,
+    },
+    smallFiles: 's3',
+    ...options,
+  });
 }

@@ -14,10 +14,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ManyResult } from '../page/many.js';
-import type { BenchContext, Figure } from '../lib/figures.js';
+import { type BenchContext, type Figure, versus } from '../lib/figures.js';
 import { KiB, MiB } from '../lib/files.js';
 import { processCpuSeconds, treeCpuSeconds } from '../lib/procfs.js';
-import { type ServerStats, startStatsChild, statsPer } from '../lib/stats-child.js';
+import { type ServerStats, startBrokerChild, startStatsChild, statsPer } from '../lib/stats-child.js';
 import { median } from '../lib/stats.js';
 
 const GROUP = '9. Many small files (browser)';
@@ -73,22 +73,7 @@ export async function manyFilesScenario(context: BenchContext): Promise<Figure[]
   );
   const bench = await context.browser();
   const stack = await bench.stack();
-  const key = await stack.admin.createKey({
-    keyName: 'bench-many',
-    capabilities: ['writeFiles', 'readFiles', 'listFiles', 'deleteFiles'],
-    bucketIds: [stack.bucketId],
-  });
-  const broker = startStatsChild<{ url: string }>('broker-child.mjs', {
-    b2: {
-      applicationKeyId: key.applicationKeyId,
-      applicationKey: key.applicationKey,
-      bucket: stack.bucketName,
-      realm: stack.emulator.url,
-      s3Region: stack.emulator.region,
-    },
-    smallFiles: 's3',
-    origins: [bench.pages.origin],
-  });
+  const broker = await startBrokerChild(stack, { origins: [bench.pages.origin] });
   const tusDir = context.files.subdir('many-tus');
   await mkdir(tusDir, { recursive: true });
   const tus = startStatsChild<{ endpoint: string }>('tus-child.mjs', { directory: tusDir });
@@ -154,29 +139,29 @@ export async function manyFilesScenario(context: BenchContext): Promise<Figure[]
       id: 'many.b2up_vs_uppy_files_per_s',
       group: GROUP,
       label: `files per second, b2up (SHA-1 verified) vs Uppy (none verified), ${mix}`,
-      value: filesPerSecond('b2up'),
-      unit: 'files/s',
-      reference: { label: 'Uppy + @uppy/aws-s3 → b2up broker', value: filesPerSecond('uppy') },
-      ratio: filesPerSecond('b2up') / filesPerSecond('uppy'),
+      ...versus(filesPerSecond('b2up'), 'files/s', {
+        label: 'Uppy + @uppy/aws-s3 → b2up broker',
+        value: filesPerSecond('uppy'),
+      }),
       bar: { kind: 'min', value: 1.2 },
     },
     {
       id: 'many.b2up_vs_tus_files_per_s',
       group: GROUP,
       label: `files per second, b2up vs tus-js-client, ${mix}`,
-      value: filesPerSecond('b2up'),
-      unit: 'files/s',
-      reference: { label: 'tus-js-client → @tus/server', value: filesPerSecond('tus') },
-      ratio: filesPerSecond('b2up') / filesPerSecond('tus'),
+      ...versus(filesPerSecond('b2up'), 'files/s', {
+        label: 'tus-js-client → @tus/server',
+        value: filesPerSecond('tus'),
+      }),
     },
     {
       id: 'many.app_server_bytes_per_file',
       group: GROUP,
       label: 'bytes the app server (broker) receives per file, b2up (requests, headers, JSON)',
-      value: serverStat('b2up', 'bytes'),
-      unit: 'B',
-      reference: { label: 'the mean file (what a proxy receives)', value: meanSize },
-      ratio: serverStat('b2up', 'bytes') / meanSize,
+      ...versus(serverStat('b2up', 'bytes'), 'B', {
+        label: 'the mean file (what a proxy receives)',
+        value: meanSize,
+      }),
       bar: { kind: 'max', value: 0.01 },
       note:
         `No file byte reaches the broker (the bar: under 1% of the mean file, below the smallest file). ` +
@@ -200,30 +185,25 @@ export async function manyFilesScenario(context: BenchContext): Promise<Figure[]
       id: 'many.broker_cpu_ms_per_file',
       group: GROUP,
       label: 'broker CPU per file, b2up (sign + confirm against B2)',
-      value: cpuMs('b2up'),
-      unit: 'ms',
-      reference: { label: 'Uppy (sign only)', value: cpuMs('uppy') },
-      ratio: cpuMs('b2up') / cpuMs('uppy'),
+      ...versus(cpuMs('b2up'), 'ms', { label: 'Uppy (sign only)', value: cpuMs('uppy') }),
       note: `tus server (receives and stores every byte): ${cpuMs('tus').toFixed(2)} ms per file.`,
     },
     {
       id: 'many.client_cpu_ms_per_file',
       group: GROUP,
       label: 'Chromium CPU per file (all its processes), b2up (SHA-1 + MD5 of every file)',
-      value: pick('b2up', (r) => r.clientCpuMs),
-      unit: 'ms',
-      reference: { label: 'Uppy', value: pick('uppy', (r) => r.clientCpuMs) },
-      ratio: pick('b2up', (r) => r.clientCpuMs) / pick('uppy', (r) => r.clientCpuMs),
+      ...versus(
+        pick('b2up', (r) => r.clientCpuMs),
+        'ms',
+        { label: 'Uppy', value: pick('uppy', (r) => r.clientCpuMs) },
+      ),
       note: `tus-js-client: ${pick('tus', (r) => r.clientCpuMs).toFixed(1)} ms per file.`,
     },
     {
       id: 'many.machine_cpu_ms_per_file',
       group: GROUP,
       label: 'CPU per file on the whole machine, b2up (Chromium + broker + emulator)',
-      value: totalCpuMs('b2up'),
-      unit: 'ms',
-      reference: { label: 'Uppy, the same three', value: totalCpuMs('uppy') },
-      ratio: totalCpuMs('b2up') / totalCpuMs('uppy'),
+      ...versus(totalCpuMs('b2up'), 'ms', { label: 'Uppy, the same three', value: totalCpuMs('uppy') }),
       note:
         `Emulator per file: b2up ${pick('b2up', (r) => r.emulatorCpuMs).toFixed(1)} ms, Uppy ${pick('uppy', (r) => r.emulatorCpuMs).toFixed(1)} ms. ` +
         `tus (Chromium + tus server): ${totalCpuMs('tus').toFixed(1)} ms. On a busy 2-core host files/s follow this budget.`,

@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type DevStack, startDevStack } from '../../src/cli/dev-stack.js';
 import { runChild } from '../lib/child.js';
-import type { BenchContext, Figure } from '../lib/figures.js';
+import { type BenchContext, type Figure, versus } from '../lib/figures.js';
 import { MiB } from '../lib/files.js';
 import { median, mibPerSecond } from '../lib/stats.js';
 
@@ -109,10 +109,10 @@ export async function serverScenario(context: BenchContext): Promise<Figure[]> {
       id: 'server.broker_part_urls_vs_bare',
       group: '7. Server side',
       label: `broker part-urls under load (10 connections, ${seconds} s; p99 ${brokerLoad.p99} ms)`,
-      value: brokerLoad.requestsPerSecond,
-      unit: 'req/s',
-      reference: { label: 'bare Node handler', value: bareLoad.requestsPerSecond },
-      ratio: brokerLoad.requestsPerSecond / bareLoad.requestsPerSecond,
+      ...versus(brokerLoad.requestsPerSecond, 'req/s', {
+        label: 'bare Node handler',
+        value: bareLoad.requestsPerSecond,
+      }),
     });
 
     const count = settings.quick ? 8 : 32;
@@ -147,20 +147,14 @@ export async function serverScenario(context: BenchContext): Promise<Figure[]> {
         id: 'server.ingest_verified_vs_unverified',
         group: '7. Server side',
         label: `emulator ingest, SHA-1 verified vs do_not_verify (${count} x ${settings.partSize / MiB} MiB, c=${settings.concurrency})`,
-        value: rate('verified'),
-        unit: 'MiB/s',
-        reference: { label: 'do_not_verify', value: rate('unverified') },
-        ratio: rate('verified') / rate('unverified'),
+        ...versus(rate('verified'), 'MiB/s', { label: 'do_not_verify', value: rate('unverified') }),
         bar: { kind: 'min', value: 0.95 },
       },
       {
         id: 'server.ingest_vs_sink',
         group: '7. Server side',
         label: 'emulator ingest (verified) vs a bare Node sink that only drains bodies',
-        value: rate('verified'),
-        unit: 'MiB/s',
-        reference: { label: 'bare sink', value: rate('sink') },
-        ratio: rate('verified') / rate('sink'),
+        ...versus(rate('verified'), 'MiB/s', { label: 'bare sink', value: rate('sink') }),
       },
     );
   } finally {

@@ -10,9 +10,9 @@
 import { createHash } from 'node:crypto';
 import { createB2Client } from '../../src/b2/client.js';
 import { startEmulator } from '../../src/emulator/index.js';
-import type { BenchContext, Figure } from '../lib/figures.js';
+import { type BenchContext, type Figure, versus } from '../lib/figures.js';
 import { median } from '../lib/stats.js';
-import { type ServerStats, startStatsChild, statsPer } from '../lib/stats-child.js';
+import { type ServerStats, startBrokerChild, statsPer } from '../lib/stats-child.js';
 
 const GROUP = '8. Small files through the broker';
 
@@ -72,21 +72,7 @@ export async function smallFilesScenario(context: BenchContext): Promise<Figure[
   });
   const bucketName = 'bench-small-files';
   const { bucketId } = await admin.createBucket({ bucketName, bucketType: 'allPrivate' });
-  const key = await admin.createKey({
-    keyName: 'bench-broker',
-    capabilities: ['writeFiles', 'readFiles', 'listFiles', 'deleteFiles'],
-    bucketIds: [bucketId],
-  });
-  const broker = startStatsChild<{ url: string }>('broker-child.mjs', {
-    b2: {
-      applicationKeyId: key.applicationKeyId,
-      applicationKey: key.applicationKey,
-      bucket: bucketName,
-      realm: emulator.url,
-      s3Region: emulator.region,
-    },
-    smallFiles: 's3',
-  });
+  const broker = await startBrokerChild({ admin, bucketId, bucketName, emulator });
   try {
     const { url } = await broker.info;
     const data = new Uint8Array(size);
@@ -114,19 +100,13 @@ export async function smallFilesScenario(context: BenchContext): Promise<Figure[
         id: 'small.broker_cpu_presigned_vs_proxied',
         group: GROUP,
         label: `broker CPU per 1 MiB file, presign + confirm (${count} files a batch)`,
-        value: cpu('presigned'),
-        unit: 'ms',
-        reference: { label: 'proxied through POST /files', value: cpu('proxied') },
-        ratio: cpu('presigned') / cpu('proxied'),
+        ...versus(cpu('presigned'), 'ms', { label: 'proxied through POST /files', value: cpu('proxied') }),
       },
       {
         id: 'small.broker_bytes_presigned_vs_proxied',
         group: GROUP,
         label: 'bytes the broker receives per 1 MiB file, presigned (requests, headers, bodies)',
-        value: bytes('presigned'),
-        unit: 'B',
-        reference: { label: 'proxied through POST /files', value: bytes('proxied') },
-        ratio: bytes('presigned') / bytes('proxied'),
+        ...versus(bytes('presigned'), 'B', { label: 'proxied through POST /files', value: bytes('proxied') }),
       },
     ];
   } finally {
