@@ -53,6 +53,11 @@ export interface BenchSettings {
   hashSize: number;
 }
 
+/** What a scenario's b2up upload is given: the broker, and b2up's default parts in flight and size. */
+export function uploadOptions(settings: BenchSettings, broker: string) {
+  return { broker, concurrency: settings.concurrency, partSize: settings.partSize };
+}
+
 export interface BenchContext {
   settings: BenchSettings;
   files: TempFiles;

@@ -6,7 +6,7 @@
  */
 
 import { sampleMemory } from '../lib/browser.js';
-import type { BenchContext, Figure } from '../lib/figures.js';
+import { type BenchContext, type Figure, uploadOptions } from '../lib/figures.js';
 import { MiB } from '../lib/files.js';
 import { median } from '../lib/stats.js';
 
@@ -23,11 +23,7 @@ async function measure(context: BenchContext, size: number): Promise<Growth> {
   const page = await bench.open(path);
   try {
     const sampler = await sampleMemory(bench.browser, page);
-    await page.evaluate((o) => window.bench.b2up(o), {
-      broker: stack.brokerUrl,
-      concurrency: settings.concurrency,
-      partSize: settings.partSize,
-    });
+    await page.evaluate((o) => window.bench.b2up(o), uploadOptions(settings, stack.brokerUrl));
     const peak = await sampler.stop();
     await stack.deleteAllFiles();
     const growth = { rss: peak.peakRss - peak.baseRss, heap: peak.peakHeap - peak.baseHeap };

@@ -5,7 +5,7 @@
  *    Bar: at most the parts that can be in flight (concurrency x part size).
  */
 
-import type { BenchContext, Figure } from '../lib/figures.js';
+import { type BenchContext, type Figure, uploadOptions } from '../lib/figures.js';
 import { MiB } from '../lib/files.js';
 
 export async function resumeScenario(context: BenchContext): Promise<Figure[]> {
@@ -15,12 +15,7 @@ export async function resumeScenario(context: BenchContext): Promise<Figure[]> {
   const bench = await context.browser();
   const stack = await bench.stack();
   const page = await bench.open(path);
-  const options = {
-    broker: stack.brokerUrl,
-    concurrency: settings.concurrency,
-    partSize: settings.partSize,
-    resume: true,
-  };
+  const options = { ...uploadOptions(settings, stack.brokerUrl), resume: true };
   try {
     await stack.resetCounters();
     const id = await page.evaluate((o) => window.bench.startB2up(o), options);

@@ -8,7 +8,7 @@
  * Each repetition runs the three in a rotating order on a fresh emulator, so drift on the shared
  * machine spreads over all of them.
  */
-import type { BenchContext, Figure } from '../lib/figures.js';
+import { type BenchContext, type Figure, uploadOptions } from '../lib/figures.js';
 import { MiB } from '../lib/files.js';
 import { median, mibPerSecond } from '../lib/stats.js';
 
@@ -26,11 +26,7 @@ export async function throughputScenario(context: BenchContext): Promise<Figure[
     const stack = await bench.stack();
     const page = await bench.open(path);
     try {
-      const common = {
-        broker: stack.brokerUrl,
-        concurrency: settings.concurrency,
-        partSize: settings.partSize,
-      };
+      const common = uploadOptions(settings, stack.brokerUrl);
       for (const kind of [...order.slice(rep % 3), ...order.slice(0, rep % 3)]) {
         const since = await page.evaluate(() => window.bench.now());
         const ms =

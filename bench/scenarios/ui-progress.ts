@@ -5,7 +5,7 @@
  *     Reference: the same upload through the SDK alone, with no UI subscribed.
  */
 import type { Page } from '@playwright/test';
-import type { BenchContext, Figure } from '../lib/figures.js';
+import { type BenchContext, type Figure, uploadOptions } from '../lib/figures.js';
 import { GiB, MiB } from '../lib/files.js';
 import { median } from '../lib/stats.js';
 
@@ -32,11 +32,7 @@ export async function uiProgressScenario(context: BenchContext): Promise<Figure[
       for (const kind of rep % 2 ? (['sdk', 'element'] as const) : (['element', 'sdk'] as const)) {
         const page = await bench.open(path);
         try {
-          const options = {
-            broker: stack.brokerUrl,
-            concurrency: settings.concurrency,
-            partSize: settings.partSize,
-          };
+          const options = uploadOptions(settings, stack.brokerUrl);
           const elapsed = await taskSeconds(page);
           if (kind === 'element') await page.evaluate((o) => window.bench.b2upElement(o), options);
           else await page.evaluate((o) => window.bench.b2up(o), options);
