@@ -18,6 +18,17 @@ export interface FileFields {
   info: unknown;
 }
 
+/** The file fields of a JSON request (start, presign, target), as sent: admitFile checks them. */
+export function fileFieldsOf(body: Record<string, unknown>): FileFields {
+  return {
+    name: body.name,
+    size: body.size,
+    contentType: body.contentType,
+    lastModified: body.lastModified,
+    info: body.info,
+  };
+}
+
 export interface AdmittedFile {
   /** The final B2 name the broker chose. */
   fileName: string;

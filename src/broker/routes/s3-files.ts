@@ -16,6 +16,7 @@ import { objectHeaders } from '../s3/metadata.js';
 import { presign } from '../s3/signer.js';
 import type { Principal } from '../options.js';
 import type { UploadClaims } from '../token.js';
+import { fileFieldsOf } from './admission.js';
 import { checkUploadToken, openUpload } from './session.js';
 import { admitSmallFile } from './small-files.js';
 
@@ -39,13 +40,7 @@ async function presignOne(context: BrokerContext, principal: Principal, body: Re
   const s3 = s3Of(context);
   const sha1 = hexField(body.sha1, 'sha1', SHA1);
   const md5 = hexField(body.md5, 'md5', MD5);
-  const admitted = await admitSmallFile(context, principal, {
-    name: body.name,
-    size: body.size,
-    contentType: body.contentType,
-    lastModified: body.lastModified,
-    info: body.info,
-  });
+  const admitted = await admitSmallFile(context, principal, fileFieldsOf(body));
 
   const now = context.options.now();
   const ttl = context.options.presignedUrlTtlSeconds;

@@ -10,7 +10,7 @@ import { authenticate, type BrokerContext, smallFileMaxSize, uploadResult } from
 import { badRequest, Refusal } from '../errors.js';
 import { contentLength, json, readBytes, readJson } from '../http.js';
 import type { Principal } from '../options.js';
-import { admitFile, type FileFields } from './admission.js';
+import { admitFile, type FileFields, fileFieldsOf } from './admission.js';
 
 const SHA1 = /^[0-9a-f]{40}$/;
 
@@ -74,13 +74,7 @@ export async function smallFileTarget(context: BrokerContext, request: Request):
   }
   const principal = await authenticate(context, request);
   const body = await context.bodies.read(principal.id, () => readJson(request));
-  const admitted = await admitSmallFile(context, principal, {
-    name: body.name,
-    size: body.size,
-    contentType: body.contentType,
-    lastModified: body.lastModified,
-    info: body.info,
-  });
+  const admitted = await admitSmallFile(context, principal, fileFieldsOf(body));
   const target = await context.client
     .getUploadUrl({ bucketId: context.target.bucketId })
     .catch((error: unknown) => {

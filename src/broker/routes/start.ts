@@ -8,7 +8,7 @@ import { json, readJson } from '../http.js';
 import { tidyUnfinished } from '../janitor.js';
 import { objectHeaders } from '../s3/metadata.js';
 import { createMultipartUpload, fileIdOf, refusalFromS3 } from '../s3/multipart.js';
-import { admitFile } from './admission.js';
+import { admitFile, fileFieldsOf } from './admission.js';
 import { issuePartUrls, partUrlCount } from './uploads.js';
 
 export async function startUpload(context: BrokerContext, request: Request): Promise<Response> {
@@ -16,18 +16,9 @@ export async function startUpload(context: BrokerContext, request: Request): Pro
   const body = await context.bodies.read(principal.id, () => readJson(request));
   const transport = transportOf(body.transport);
   const s3 = transport === 's3' ? s3Of(context) : undefined;
-  const { fileName, size, contentType, fileInfo } = await admitFile(
-    context,
-    principal,
-    {
-      name: body.name,
-      size: body.size,
-      contentType: body.contentType,
-      lastModified: body.lastModified,
-      info: body.info,
-    },
-    { min: 1 },
-  );
+  const { fileName, size, contentType, fileInfo } = await admitFile(context, principal, fileFieldsOf(body), {
+    min: 1,
+  });
   // Part URLs in the answer save the client a round trip before its first part (native only).
   const partUrls =
     body.partUrls === undefined || s3 ? undefined : partUrlCount(context, size, body.partUrls, 'partUrls');
