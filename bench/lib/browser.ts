@@ -61,13 +61,16 @@ export interface MemoryPeak {
   baseHeap: number;
   peakHeap: number;
   samples: number;
+  /** Renderer RSS every `seriesEveryMs`, from the first sample: ms since sampling began, bytes. */
+  series: { ms: number; rss: number }[];
 }
 
 /**
  * Samples the renderer processes' RSS (/proc/<pid>/status; pids from CDP SystemInfo) and the page's
- * JSHeapUsedSize (CDP Performance.getMetrics) every `everyMs` until `stop()`.
+ * JSHeapUsedSize (CDP Performance.getMetrics) every `everyMs` until `stop()`, keeping one RSS
+ * sample every `seriesEveryMs` as a time series.
  */
-export async function sampleMemory(browser: Browser, page: Page, everyMs = 100) {
+export async function sampleMemory(browser: Browser, page: Page, everyMs = 100, seriesEveryMs = 10_000) {
   const browserSession = await browser.newBrowserCDPSession();
   const { processInfo } = (await browserSession.send('SystemInfo.getProcessInfo')) as {
     processInfo: { type: string; id: number }[];
@@ -81,7 +84,15 @@ export async function sampleMemory(browser: Browser, page: Page, everyMs = 100) 
     const { metrics } = await session.send('Performance.getMetrics');
     return metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0;
   };
-  const peak: MemoryPeak = { baseRss: rss(), peakRss: 0, baseHeap: await heap(), peakHeap: 0, samples: 0 };
+  const peak: MemoryPeak = {
+    baseRss: rss(),
+    peakRss: 0,
+    baseHeap: await heap(),
+    peakHeap: 0,
+    samples: 0,
+    series: [],
+  };
+  const t0 = Date.now();
   peak.peakRss = peak.baseRss;
   peak.peakHeap = peak.baseHeap;
   let busy = false;
@@ -89,7 +100,10 @@ export async function sampleMemory(browser: Browser, page: Page, everyMs = 100) 
     if (busy) return;
     busy = true;
     try {
-      peak.peakRss = Math.max(peak.peakRss, rss());
+      const now = rss();
+      peak.peakRss = Math.max(peak.peakRss, now);
+      const ms = Date.now() - t0;
+      if (ms >= peak.series.length * seriesEveryMs) peak.series.push({ ms, rss: now });
       peak.peakHeap = Math.max(peak.peakHeap, await heap());
       peak.samples++;
     } catch {
@@ -100,6 +114,9 @@ export async function sampleMemory(browser: Browser, page: Page, everyMs = 100) 
   };
   const timer = setInterval(() => void sample(), everyMs);
   return {
+    /** The renderer processes sampled, and their RSS now. */
+    renderers,
+    rss,
     async stop(): Promise<MemoryPeak> {
       clearInterval(timer);
       await session.detach().catch(() => undefined);

@@ -25,6 +25,7 @@ import { type BenchBrowser, sampleMemory } from '../lib/browser.js';
 import { chromiumCpu, processCpuSeconds } from '../lib/cpu.js';
 import type { BenchContext, Figure } from '../lib/figures.js';
 import { GiB, MiB } from '../lib/files.js';
+import { type RendererMemory, rendererMemory } from '../lib/memory-dump.js';
 import { median } from '../lib/stats.js';
 import type { Page } from '@playwright/test';
 import type { HugeResult } from '../page/huge.js';
@@ -150,8 +151,15 @@ async function mainThread(page: Page): Promise<() => Promise<{ task: number; cpu
 interface Run extends HugeResult {
   chromiumCpuSeconds: number;
   emulatorCpuSeconds: number;
+  /** Renderer RSS growth: the peak while uploading, and after the upload and a forced GC. */
   rendererGrowth: number;
+  rendererGrowthAfterGc: number;
   heapGrowth: number;
+  /** Growth per allocator (memory-infra) at the end of the upload, and after the forced GC. */
+  allocatorsAtEnd: RendererMemory;
+  allocatorsAfterGc: RendererMemory;
+  /** Renderer RSS growth over the upload, every SERIES_EVERY_MS. */
+  series: { ms: number; growth: number }[];
   mainThreadSeconds: number;
   mainThreadCpuSeconds: number;
   finishBrokerCpuSeconds: number;
@@ -165,7 +173,10 @@ async function measure(bench: BenchBrowser, servers: Servers, path: string): Pro
       marks.push(processCpuSeconds(servers.broker.pid) ?? Number.NaN);
     });
     const main = await mainThread(page);
-    const memory = await sampleMemory(bench.browser, page);
+    // From a collected heap, so the growth after the final GC compares like with like.
+    await collectGarbage(page);
+    const memory = await sampleMemory(bench.browser, page, 100, SERIES_EVERY_MS);
+    const allocatorsBefore = await rendererMemory(bench.browser, memory.renderers);
     const chromium = await chromiumCpu(bench.browser);
     const emulatorBefore = processCpuSeconds(servers.emulator.pid) ?? Number.NaN;
     const result = await page.evaluate((o) => window.bench.huge(o), {
@@ -178,12 +189,22 @@ async function measure(bench: BenchBrowser, servers: Servers, path: string): Pro
     const mainThreadTime = await main();
     const peak = await memory.stop();
     if (marks.length !== 2) throw new Error(`expected one finish call, saw ${marks.length / 2}`);
+    // The page closed its uploader (and so its hash workers) when the upload ended. What the
+    // renderer still holds after a full GC is what a GC can't give back.
+    const allocatorsAtEnd = growth(allocatorsBefore, await rendererMemory(bench.browser, memory.renderers));
+    await collectGarbage(page);
+    const rssAfterGc = memory.rss();
+    const allocatorsAfterGc = growth(allocatorsBefore, await rendererMemory(bench.browser, memory.renderers));
     return {
       ...result,
       chromiumCpuSeconds,
       emulatorCpuSeconds,
       rendererGrowth: peak.peakRss - peak.baseRss,
+      rendererGrowthAfterGc: rssAfterGc - peak.baseRss,
       heapGrowth: peak.peakHeap - peak.baseHeap,
+      allocatorsAtEnd,
+      allocatorsAfterGc,
+      series: peak.series.map(({ ms, rss }) => ({ ms, growth: rss - peak.baseRss })),
       mainThreadSeconds: mainThreadTime.task,
       mainThreadCpuSeconds: mainThreadTime.cpu,
       finishBrokerCpuSeconds: marks[1]! - marks[0]!,
@@ -191,6 +212,36 @@ async function measure(bench: BenchBrowser, servers: Servers, path: string): Pro
   } finally {
     await page.close();
   }
+}
+
+/** How often the huge run's renderer RSS is kept as a time series (the 50 GB run takes ~20 min). */
+const SERIES_EVERY_MS = 60_000;
+
+/** A full GC of the page's main thread (CDP), then a moment for Chromium to sweep and free. */
+async function collectGarbage(page: Page): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('HeapProfiler.enable');
+    await cdp.send('HeapProfiler.collectGarbage');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
+}
+
+function growth(before: RendererMemory, after: RendererMemory): RendererMemory {
+  const keys = Object.keys(before) as (keyof RendererMemory)[];
+  return Object.fromEntries(keys.map((key) => [key, after[key] - before[key]])) as unknown as RendererMemory;
+}
+
+const mib = (bytes: number) => `${bytes >= 0 ? '+' : ''}${(bytes / MiB).toFixed(1)}`;
+
+/** Where the renderer's growth sits, per allocator (memory-infra), in MiB. */
+function allocatorsText(memory: RendererMemory): string {
+  return (
+    `Oilpan ${mib(memory.blinkHeap)} (live objects ${mib(memory.blinkLive)}), V8 ${mib(memory.v8)}, ` +
+    `malloc ${mib(memory.malloc)}, PartitionAlloc ${mib(memory.partitionAlloc)}, shared memory ${mib(memory.sharedMemory)}`
+  );
 }
 
 const perGiB = (run: Run) => run.chromiumCpuSeconds / (run.size / GiB);
@@ -213,7 +264,8 @@ export async function hugeFileScenario(context: BenchContext): Promise<Figure[]>
     const describe = (run: Run) =>
       `${run.parts} parts, ${(run.size / GiB).toFixed(1)} GiB in ${(run.ms / 1000).toFixed(0)} s: ` +
       `Chromium ${perGiB(run).toFixed(2)} CPU s/GiB, emulator ${(run.emulatorCpuSeconds / (run.size / GiB)).toFixed(2)}, ` +
-      `renderer +${(run.rendererGrowth / MiB).toFixed(1)} MiB, main thread ${((run.mainThreadSeconds * 1000) / run.parts).toFixed(2)} ms/part ` +
+      `renderer +${(run.rendererGrowth / MiB).toFixed(1)} MiB peak, ${mib(run.rendererGrowthAfterGc)} after a forced GC ` +
+      `(at the end: ${allocatorsText(run.allocatorsAtEnd)}; after the GC: ${allocatorsText(run.allocatorsAfterGc)}), main thread ${((run.mainThreadSeconds * 1000) / run.parts).toFixed(2)} ms/part ` +
       `(CPU ${((run.mainThreadCpuSeconds * 1000) / run.parts).toFixed(2)}), ` +
       `records ${(run.recordBytes / run.parts).toFixed(1)} B/part (${run.recordWrites} writes), ` +
       `finish ${(run.finishBodyBytes / 1000).toFixed(0)} kB, broker ${(run.finishBrokerCpuSeconds * 1000).toFixed(0)} ms CPU`;
@@ -232,8 +284,17 @@ export async function hugeFileScenario(context: BenchContext): Promise<Figure[]>
     await servers.emulator.close();
   }
   const refLabel = `${REFERENCE_PARTS} parts, same part size`;
-  /** A measure of the huge run beside the median of the reference runs; the bar is on their ratio. */
-  const compared = (id: string, text: string, unit: string, of: (run: Run) => number, bar = 1.1): Figure => {
+  /**
+   * A measure of the huge run beside the median of the reference runs; the bar (none when null)
+   * is on their ratio.
+   */
+  const compared = (
+    id: string,
+    text: string,
+    unit: string,
+    of: (run: Run) => number,
+    bar: number | null = 1.1,
+  ): Figure => {
     const reference = median(small.map(of));
     return {
       id: `huge.${id}`,
@@ -243,7 +304,7 @@ export async function hugeFileScenario(context: BenchContext): Promise<Figure[]>
       unit,
       reference: { label: refLabel, value: reference },
       ratio: of(big) / reference,
-      bar: { kind: 'max', value: bar },
+      ...(bar === null ? {} : { bar: { kind: 'max', value: bar } }),
     };
   };
   return [
@@ -253,11 +314,33 @@ export async function hugeFileScenario(context: BenchContext): Promise<Figure[]>
       'CPU s/GiB',
       perGiB,
     ),
+    {
+      ...compared(
+        'renderer_growth',
+        `peak renderer RSS growth, garbage not yet collected (JS heap +${(big.heapGrowth / MiB).toFixed(1)} MiB)`,
+        'MiB',
+        (run) => run.rendererGrowth / MiB,
+      ),
+      note:
+        `every minute: ${big.series.map((point) => mib(point.growth)).join(', ')} MiB; ` +
+        `at the end, per allocator (memory-infra): ${allocatorsText(big.allocatorsAtEnd)} MiB`,
+    },
+    {
+      ...compared(
+        'renderer_growth_after_gc',
+        'renderer RSS growth after the upload and a forced GC (CDP HeapProfiler.collectGarbage)',
+        'MiB',
+        (run) => run.rendererGrowthAfterGc / MiB,
+        null,
+      ),
+      note: `per allocator (memory-infra): ${allocatorsText(big.allocatorsAfterGc)} MiB; Chromium keeps the freed pages of its heaps for reuse, so RSS falls by less than the objects freed`,
+    },
     compared(
-      'renderer_growth',
-      `renderer RSS growth (JS heap +${(big.heapGrowth / MiB).toFixed(1)} MiB)`,
+      'renderer_live_after_gc',
+      'objects the page still holds after the upload and a forced GC: Oilpan live objects + V8, growth',
       'MiB',
-      (run) => run.rendererGrowth / MiB,
+      (run) => (run.allocatorsAfterGc.blinkLive + run.allocatorsAfterGc.v8) / MiB,
+      null,
     ),
     compared(
       'record_bytes_per_part',
