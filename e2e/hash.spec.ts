@@ -14,7 +14,11 @@ const FILE_SIZE = 64 * MiB;
 
 /** SHA-1 of bytes [start, end) of the deterministic stream, computed in this (Node) process. */
 function nodeSha1(seed: number, size: number, start = 0, end = size): string {
-  const hash = createHash('sha1');
+  return nodeDigest('sha1', seed, size, start, end);
+}
+
+function nodeDigest(algorithm: 'sha1' | 'md5', seed: number, size: number, start = 0, end = size): string {
+  const hash = createHash(algorithm);
   let offset = 0;
   for (const block of deterministicBlocks(seed, size)) {
     const from = Math.max(start - offset, 0);
@@ -198,6 +202,54 @@ test.describe('worker hasher', () => {
     ]);
     // Two files, two workers, though the pool could start four: a file's parts never spread.
     expect(workers.started).toBe(2);
+  });
+
+  test('SHA-1 and MD5 of whole files from one read each, by WebCrypto or streamed, equal to Node', async ({
+    page,
+  }) => {
+    // Small files go by presigned PUT with both digests. Up to wholeReadMaxSize a file is read whole
+    // and its SHA-1 taken by WebCrypto (the CPU's SHA extensions), its MD5 from the same bytes;
+    // above it, both are streamed through hash-wasm.
+    const sizes = [0, 3, MiB + 3, 2 * MiB, 5 * MiB + 7];
+    await page.evaluate(async () => {
+      const pool = window.b2upTest.hasher.createWorkerHasher({
+        workers: 1,
+        chunkSize: 1024 * 1024,
+        wholeReadMaxSize: 2 * 1024 * 1024,
+      });
+      await pool.sha1AndMd5!(new Blob(['warm']));
+      Object.assign(window, { __pool: pool });
+    });
+    const worker = page.workers().find((candidate) => candidate.url().includes('hash-worker'))!;
+    // Counts the worker's WebCrypto digests from now on.
+    await worker.evaluate(() => {
+      const subtle = crypto.subtle;
+      const digest = subtle.digest.bind(subtle);
+      const seen = { count: 0 };
+      subtle.digest = (...args: Parameters<SubtleCrypto['digest']>) => {
+        seen.count++;
+        return digest(...args);
+      };
+      Object.assign(self, { __digests: seen });
+    });
+    const results = await page.evaluate(
+      async ({ seed, sizes }) => {
+        const { deterministicFile } = window.b2upTest;
+        const pool = (
+          window as unknown as { __pool: ReturnType<typeof window.b2upTest.hasher.createWorkerHasher> }
+        ).__pool;
+        return Promise.all(sizes.map((size, i) => pool.sha1AndMd5!(deterministicFile(seed + i, size))));
+      },
+      { seed: SEED, sizes },
+    );
+    const digestsSeen = await worker.evaluate(
+      () => (self as unknown as { __digests: { count: number } }).__digests.count,
+    );
+    await page.evaluate(() => (window as unknown as { __pool: { close(): void } }).__pool.close());
+    expect(results).toEqual(
+      sizes.map((size, i) => ({ sha1: nodeSha1(SEED + i, size), md5: nodeDigest('md5', SEED + i, size) })),
+    );
+    expect(digestsSeen).toBe(sizes.filter((size) => size <= 2 * MiB).length);
   });
 
   test('a part aborted mid-read leaves the next one of the same file right', async ({ page }) => {

@@ -39,10 +39,12 @@ export interface HashWorkerApi {
     chunkSize: number,
   ): Promise<Sha1Result>;
   /**
-   * SHA-1 and MD5 of `blob` in one read, with hash-wasm (a small file sent by presigned S3 PUT:
-   * B2 checks Content-MD5, the broker checks the SHA-1).
+   * SHA-1 and MD5 of `blob` in one read (a small file sent by presigned S3 PUT: B2 checks
+   * Content-MD5, the broker checks the SHA-1). Up to `wholeReadMaxSize` bytes the Blob is read
+   * whole, its SHA-1 taken by WebCrypto and its MD5 by hash-wasm meanwhile; bigger ones stream
+   * through both hash-wasm hashers.
    */
-  sha1AndMd5(jobId: number, blob: Blob, chunkSize: number): Promise<Sha1Result>;
+  sha1AndMd5(jobId: number, blob: Blob, chunkSize: number, wholeReadMaxSize?: number): Promise<Sha1Result>;
   /** Stop job `jobId` at its next chunk boundary; it then resolves `{ok:false, code:'aborted'}`. */
   abort(jobId: number): void;
 }
@@ -71,7 +73,12 @@ function createHashWorker(): HashWorkerApi {
     }
   }
 
-  async function runBoth(jobId: number, blob: Blob, chunkSize: number): Promise<Sha1Result> {
+  async function runBoth(
+    jobId: number,
+    blob: Blob,
+    chunkSize: number,
+    wholeReadMaxSize: number,
+  ): Promise<Sha1Result> {
     try {
       const isAborted = () => abortedJobs.has(jobId);
       if (isAborted()) return { ok: false, code: 'aborted', message: 'Hashing was aborted' };
@@ -84,6 +91,10 @@ function createHashWorker(): HashWorkerApi {
       } catch (error) {
         md5Hasher = undefined;
         return { ok: false, code: 'wasm_failed', message: `hash-wasm could not start: ${String(error)}` };
+      }
+      if (blob.size <= wholeReadMaxSize) {
+        const native = await sha1WithWebCrypto(blob, isAborted, scratch, md5);
+        if (native) return native;
       }
       const both = withMd5(instance, md5);
       const result =
@@ -169,9 +180,9 @@ function createHashWorker(): HashWorkerApi {
       previous = result.catch(() => undefined);
       return result;
     },
-    sha1AndMd5(jobId, blob, chunkSize) {
+    sha1AndMd5(jobId, blob, chunkSize, wholeReadMaxSize = 0) {
       liveJobs.add(jobId);
-      const result = previous.then(() => runBoth(jobId, blob, chunkSize));
+      const result = previous.then(() => runBoth(jobId, blob, chunkSize, wholeReadMaxSize));
       previous = result.catch(() => undefined);
       return result;
     },

@@ -259,6 +259,7 @@ export async function sha1WithWebCrypto(
   blob: Blob,
   isAborted: () => boolean,
   scratch: ReadBuffer = {},
+  md5?: IncrementalSha1,
 ): Promise<Sha1Result | undefined> {
   const subtle = globalThis.crypto?.subtle;
   if (!subtle) return undefined;
@@ -274,12 +275,17 @@ export async function sha1WithWebCrypto(
   if (isAborted()) return abortedResult;
   let digest: ArrayBuffer;
   try {
-    // digest() copies its input before it returns, so `scratch` can take the next part at once.
-    digest = await subtle.digest('SHA-1', bytes);
+    // digest() copies its input before it returns, so `scratch` can take the next part at once,
+    // and the MD5 of the same bytes runs here while the SHA-1 runs on WebCrypto's thread.
+    const pending = subtle.digest('SHA-1', bytes);
+    md5?.init();
+    md5?.update(bytes);
+    digest = await pending;
   } catch {
     return undefined;
   }
-  return { ok: true, sha1: toHex(new Uint8Array(digest)) };
+  const sha1 = toHex(new Uint8Array(digest));
+  return md5 ? { ok: true, sha1, md5: md5.digest('hex') } : { ok: true, sha1 };
 }
 
 /**

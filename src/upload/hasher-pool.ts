@@ -164,7 +164,7 @@ export function createHashPool(options: HashPoolOptions): HashPool {
           options.chunkSize,
         )
       : job.withMd5
-        ? slot.api.sha1AndMd5(job.id, job.blob, options.chunkSize)
+        ? slot.api.sha1AndMd5(job.id, job.blob, options.chunkSize, options.wholeReadMaxSize)
         : slot.api.sha1(job.id, job.blob, options.chunkSize, options.wholeReadMaxSize);
     work
       .then(

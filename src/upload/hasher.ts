@@ -57,7 +57,9 @@ export const DEFAULT_CHUNK_SIZE = 2 * 1024 * 1024;
  * through `sha1Range`, one stream per file with hash-wasm, because a stream and a part-sized
  * buffer per part made renderer memory grow with the file (90 -> 137 MiB from a 256 MiB to a 2 GiB
  * upload; one stream: 56 -> 62 MiB) at about the same CPU per byte, reading the Blob being most of
- * it. What still comes here: resume checks of stored parts and whole small files.
+ * it. What still comes here: resume checks of stored parts and whole small files (with their MD5
+ * for a presigned PUT: WebCrypto's SHA-1 instead of hash-wasm's took Chromium's CPU per file of the
+ * many-small-files bench from ~5.5 to ~4.4 ms, docs/performance.md).
  */
 export const DEFAULT_WHOLE_READ_MAX_SIZE = 32 * 1024 * 1024;
 
