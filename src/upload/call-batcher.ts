@@ -1,8 +1,9 @@
 /**
  * Coalesces one kind of broker call made for many files (presigning, confirming small files). The
- * first call goes at once; calls made while it is in flight wait and go together in the next one,
- * up to `max()` items. Nothing waits on a timer: a lone file pays no delay, and when files arrive
- * faster than the broker answers, the batches grow by themselves.
+ * calls made in one turn of the event loop's microtasks go together at once; calls made while a
+ * batch is in flight wait and go together in the next one, up to `max()` items. Nothing waits on a
+ * timer: a lone file pays no delay, and when files arrive faster than the broker answers, the
+ * batches grow by themselves.
  */
 
 /** One item's outcome in a batch answer. */
@@ -63,6 +64,8 @@ export function createCallBatcher<I, O>(
       };
       signal?.addEventListener('abort', waiting.onAbort, { once: true });
       queue.push(waiting);
-      pump();
+      // After the microtasks already queued: files let through together (a refill of presign
+      // slots, a batch of PUTs answered) join one call instead of the first going alone.
+      queueMicrotask(pump);
     });
 }

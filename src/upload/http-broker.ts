@@ -16,6 +16,7 @@ import {
   type UploadSession,
 } from './broker-client.js';
 import { createCallBatcher, type Settled } from './call-batcher.js';
+import { createSlots } from './slots.js';
 import { defaultSend, type Send } from './transport.js';
 
 export interface HttpBrokerOptions {
@@ -32,6 +33,16 @@ export interface HttpBrokerOptions {
 }
 
 const KNOWN_CODES = new Set<string>(BROKER_ERROR_CODES);
+
+/**
+ * Small files presigned and not yet sent, at most, per client. A presigned URL's lifetime (15
+ * minutes by default) runs from its signing, and a browser sends 6 requests at a time to one host:
+ * with every picked file presigned at once, the others wait in the browser's queue, and on a slow
+ * link the last ones start after their URL expired. 24 keeps 6 sending and more signed behind them;
+ * freed places are refilled 12 at a time, so their presigns share a call.
+ */
+const PRESIGNED_AHEAD = 24;
+const PRESIGN_REFILL = 12;
 
 /** Speaks docs/broker-protocol.md to a broker at `baseUrl` (absolute, or relative to the page). */
 export function createHttpBrokerClient(baseUrl: string, options: HttpBrokerOptions = {}): BrokerClient {
@@ -99,6 +110,8 @@ export function createHttpBrokerClient(baseUrl: string, options: HttpBrokerOptio
     () => batchMax,
   );
 
+  const presignedAhead = createSlots(PRESIGNED_AHEAD, PRESIGN_REFILL);
+
   /** One batch call; each item answers its result or `{error}` as a single call would have. */
   async function batchCall<O>(route: string, json: Record<string, unknown>): Promise<Settled<O>[]> {
     const body = await call(() =>
@@ -119,19 +132,25 @@ export function createHttpBrokerClient(baseUrl: string, options: HttpBrokerOptio
   async function uploadPresigned(request: SmallFileRequest, md5: string): Promise<UploadResult> {
     const signal = request.signal;
     const fields = presignFields(request, md5);
-    const presigned =
-      batchMax > 0
-        ? await presignMany(fields, signal)
-        : await call(() => http.post('files/presign', { json: fields, signal }).json<PresignedFile>());
-    const response = await sendOrUnavailable({
-      url: presigned.put.url,
-      method: 'PUT',
-      headers: presigned.put.headers,
-      body: request.file,
-      signal,
-      onProgress: request.onProgress,
-    });
-    if (response.status !== 200) throw errorFromS3(response.status);
+    const release = await presignedAhead.acquire(signal);
+    let presigned: PresignedFile;
+    try {
+      presigned =
+        batchMax > 0
+          ? await presignMany(fields, signal)
+          : await call(() => http.post('files/presign', { json: fields, signal }).json<PresignedFile>());
+      const response = await sendOrUnavailable({
+        url: presigned.put.url,
+        method: 'PUT',
+        headers: presigned.put.headers,
+        body: request.file,
+        signal,
+        onProgress: request.onProgress,
+      });
+      if (response.status !== 200) throw errorFromS3(response.status);
+    } finally {
+      release();
+    }
     if (batchMax > 0) return confirmMany(presigned, signal);
     return call(() =>
       http

@@ -14,24 +14,31 @@ function held() {
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('call batcher', () => {
-  it('sends the first at once, and what arrives meanwhile as the next batch, at most max() each', async () => {
+  it('sends what is asked in one turn together, what arrives meanwhile as the next batch, at most max() each', async () => {
     const { batches, send, echo } = held();
-    const call = createCallBatcher(send, () => 2);
-    const answers = [1, 2, 3, 4].map((n) => call(n));
-    expect(batches.map((b) => b.items)).toEqual([[1]]);
-    batches[0]!.answer(echo([1]));
+    const call = createCallBatcher(send, () => 3);
+    const answers = [1, 2].map((n) => call(n));
+    expect(batches).toEqual([]);
+    await Promise.resolve();
+    expect(batches.map((b) => b.items)).toEqual([[1, 2]]);
+    answers.push(...[3, 4, 5, 6].map((n) => call(n)));
+    batches[0]!.answer(echo([1, 2]));
     await tick();
-    expect(batches.map((b) => b.items)).toEqual([[1], [2, 3]]);
-    batches[1]!.answer(echo([2, 3]));
+    expect(batches.map((b) => b.items)).toEqual([
+      [1, 2],
+      [3, 4, 5],
+    ]);
+    batches[1]!.answer(echo([3, 4, 5]));
     await tick();
-    batches[2]!.answer(echo([4]));
-    expect(await Promise.all(answers)).toEqual(['v1', 'v2', 'v3', 'v4']);
+    batches[2]!.answer(echo([6]));
+    expect(await Promise.all(answers)).toEqual(['v1', 'v2', 'v3', 'v4', 'v5', 'v6']);
   });
 
   it('an item’s refusal is its own; a failed call fails its whole batch and the next batch still goes', async () => {
     const { batches, send, echo } = held();
     const call = createCallBatcher(send, () => 10);
     const first = call(1);
+    await tick();
     const [bad, good] = [call(-2), call(3)];
     const later = call(4);
     batches[0]!.fail(new Error('down'));
@@ -47,6 +54,7 @@ describe('call batcher', () => {
     const { batches, send, echo } = held();
     const call = createCallBatcher(send, () => 10);
     const first = call(1);
+    await tick();
     const abort = new AbortController();
     const dropped = call(2, abort.signal);
     const kept = call(3);
