@@ -410,4 +410,60 @@ test.describe('worker hasher', () => {
     expect(fallback).toMatchObject({ ok: true, value: 'a9993e364706816aba3e25717850c26c9cd0d89d' });
     expect(strict).toMatchObject({ ok: false, error: { name: 'HashError', code: 'worker_failed' } });
   });
+
+  test('warm() starts one worker ahead of the first job, which then runs on it', async ({ page }) => {
+    const workers = recordHashWorkers(page);
+    await page.evaluate(() => {
+      const pool = window.b2upTest.hasher.createWorkerHasher({ workers: 2 });
+      pool.warm?.();
+      pool.warm?.();
+      Object.assign(window, { warmed: pool });
+    });
+    // Started with no job asked for: its script loads while the user picks a file.
+    await expect.poll(() => workers.started).toBe(1);
+    const sha1 = await page.evaluate(() =>
+      (
+        window as unknown as { warmed: ReturnType<typeof window.b2upTest.hasher.createWorkerHasher> }
+      ).warmed.sha1(new Blob(['abc'])),
+    );
+    expect(sha1).toBe('a9993e364706816aba3e25717850c26c9cd0d89d');
+    expect(workers.started).toBe(1);
+    await page.evaluate(() => (window as unknown as { warmed: { close(): void } }).warmed.close());
+    await expect.poll(() => workers.closed).toBe(1);
+  });
+
+  test('a warmed worker whose script fails to load: the first job hashes in the page, or fails typed', async ({
+    page,
+  }) => {
+    const refused = { count: 0 };
+    await page.route('**/*hash-worker*', (route) => {
+      refused.count++;
+      return route.fulfill({ status: 404, body: 'gone' });
+    });
+    const warmed = async () => {
+      await page.evaluate(() => {
+        const pools = [true, false].map((inThreadFallback) =>
+          window.b2upTest.hasher.createWorkerHasher({ workers: 1, inThreadFallback }),
+        );
+        for (const pool of pools) pool.warm?.();
+        Object.assign(window, { warmedPools: pools });
+      });
+    };
+    await warmed();
+    await expect.poll(() => refused.count).toBe(2);
+    const [fallback, strict] = await page.evaluate(async () => {
+      const { settle } = window.b2upTest;
+      const pools = (
+        window as unknown as { warmedPools: { sha1(blob: Blob): Promise<string>; close(): void }[] }
+      ).warmedPools;
+      const outcomes = [];
+      for (const pool of pools) {
+        outcomes.push(await settle(pool.sha1(new Blob(['abc']))));
+        pool.close();
+      }
+      return outcomes;
+    });
+    expect(fallback).toMatchObject({ ok: true, value: 'a9993e364706816aba3e25717850c26c9cd0d89d' });
+    expect(strict).toMatchObject({ ok: false, error: { name: 'HashError', code: 'worker_failed' } });
+  });
 });

@@ -103,6 +103,37 @@ async function pickAfter(options: B2upOptions, idleMs: number) {
   return { id: upload.id, pickedAt };
 }
 
+let elementPick: Promise<{ id: string; pickedAt: number }> | undefined;
+
+/**
+ * The same pick as a user makes it through <b2up-uploader>: the element and its uploader (default
+ * options but the part size) are made now, at "page load"; the runner then clicks its drop zone,
+ * which opens the picker, and chooses the file. `elementPicked()` resolves with that upload's id
+ * and the moment the element handed the file to the uploader (epoch ms).
+ */
+function mountElement(options: B2upOptions) {
+  defineUploaderElement();
+  const uploader = createUploader({
+    broker: createHttpBrokerClient(options.broker, { headers: () => ({ Authorization: 'Bearer bench' }) }),
+    concurrency: options.concurrency,
+    partSize: options.partSize,
+  });
+  const upload = uploader.upload.bind(uploader);
+  elementPick = new Promise((resolve) => {
+    uploader.upload = (file, uploadOptions) => {
+      const pickedAt = performance.timeOrigin + performance.now();
+      const started = upload(file, uploadOptions);
+      running.set(started.id, { upload: started, t0: performance.now() });
+      resolve({ id: started.id, pickedAt });
+      return started;
+    };
+  });
+  const element = document.createElement('b2up-uploader');
+  element.id = 'picked-in-element';
+  element.uploader = uploader;
+  document.body.append(element);
+}
+
 /**
  * The local hashing before a first part can go out, alone: a started worker pool hashing the
  * fingerprint's head, then the first part as the upload does.
@@ -150,6 +181,11 @@ const api = {
   huge: (options: HugeOptions) => hugeUpload(pickedFile(), options),
   uppy: (options: UppyOptions) => uppyUpload(pickedFile(), options),
   pickAfter,
+  mountElement,
+  elementPicked: () => {
+    if (!elementPick) throw new Error('mountElement() first');
+    return elementPick;
+  },
   localHashing,
   cancelB2up(id: string) {
     void running.get(id)?.upload.cancel();

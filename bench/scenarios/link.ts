@@ -5,7 +5,8 @@
  *      broker to the emulator's S3 endpoint), against the link's capacity measured on the same path
  *      in the same run: the raw POST ceiling (the same slices, same concurrency, no hashing);
  *    - the time from picking a file to its first part byte leaving the browser, in round trips,
- *      beside the local hashing that must precede it (measured alone in the same page).
+ *      beside the local hashing that must precede it (measured alone in the same page): picked
+ *      through the API with no warning, and through <b2up-uploader> as a user picks (picker first).
  * The page and the broker share one origin (the proxy's front), as an app serves them.
  */
 import type { Page } from '@playwright/test';
@@ -56,14 +57,18 @@ export async function linkScenario(context: BenchContext): Promise<Figure[]> {
       return { page, close: () => browserContext.close() };
     };
 
-    // First byte: each pick in a fresh browser context, so no connection or preflight is reused.
-    const firsts: Awaited<ReturnType<typeof firstByte>>[] = [];
+    // First byte: each pick in a fresh browser context, so no connection or preflight is reused;
+    // picks through the API and through the element alternate.
+    const firsts: Record<PickWay, FirstByte[]> = { api: [], element: [] };
     for (let pick = 0; pick < PICKS; pick++) {
-      const { page, close } = await open();
-      try {
-        firsts.push(await firstByte(context, link, page, common));
-      } finally {
-        await close();
+      for (const way of PICK_WAYS) {
+        const { page, close } = await open();
+        try {
+          context.log(`  pick ${pick + 1}, ${way === 'api' ? 'uploader.upload()' : '<b2up-uploader>'}:`);
+          firsts[way].push(await firstByte(context, link, page, common, way, path));
+        } finally {
+          await close();
+        }
       }
     }
 
@@ -103,22 +108,56 @@ export async function linkScenario(context: BenchContext): Promise<Figure[]> {
 }
 
 /**
+ * How the file is picked:
+ * - `api`: `createUploader` at "page load" (no resume records), `uploader.upload(file)` a second
+ *   later, nothing in between: the SDK alone, used with no hint that a pick is coming;
+ * - `element`: `<b2up-uploader>` with its uploader (default options) made at "page load"; a second
+ *   later the user clicks its drop zone, the picker opens, and they choose the file a second after.
+ */
+type PickWay = 'api' | 'element';
+const PICK_WAYS: PickWay[] = ['api', 'element'];
+
+interface FirstByte {
+  ms: number;
+  hashingMs: number;
+  serverMs: number;
+  before: string[];
+}
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function pickFile(page: Page, way: PickWay, options: FirstByteOptions, path: string) {
+  if (way === 'api') {
+    return page.evaluate(({ o, idle }) => window.bench.pickAfter(o, idle), { o: options, idle: IDLE_MS });
+  }
+  await page.evaluate((o) => window.bench.mountElement(o), options);
+  await pause(IDLE_MS);
+  const chooser = page.waitForEvent('filechooser');
+  await page.locator('#picked-in-element .zone').click();
+  const picker = await chooser;
+  await pause(IDLE_MS);
+  await picker.setFiles(path);
+  return page.evaluate(() => window.bench.elementPicked());
+}
+
+type FirstByteOptions = { broker: string; concurrency: number; partSize: number };
+
+/**
  * One pick: the local hashing alone first (a fresh worker pool, the fingerprint's head and the first
- * part), then an uploader made at "page load", the file picked a second later, and the time until
- * the first byte of a part body leaves the browser, as the proxy saw it. The upload is then cancelled.
+ * part), then the file picked one way or the other, and the time until the first byte of a part
+ * body leaves the browser, as the proxy saw it. The upload is then cancelled.
  */
 async function firstByte(
   context: BenchContext,
   link: Link,
   page: Page,
-  options: { broker: string; concurrency: number; partSize: number },
-) {
+  options: FirstByteOptions,
+  way: PickWay,
+  path: string,
+): Promise<FirstByte> {
   const hashing = await page.evaluate((partSize) => window.bench.localHashing(partSize), options.partSize);
   await link.reset();
-  const { id, pickedAt } = await page.evaluate(({ o, idle }) => window.bench.pickAfter(o, idle), {
-    o: options,
-    idle: IDLE_MS,
-  });
+  const { id, pickedAt } = await pickFile(page, way, options, path);
   let first: LinkRequest | undefined;
   let seen: Awaited<ReturnType<Link['events']>> = [];
   for (let waited = 0; !first && waited < 60_000; waited += 50) {
@@ -164,11 +203,7 @@ async function firstByte(
   return { ms, hashingMs: hashing.totalMs, serverMs, before };
 }
 
-function figures(
-  size: number,
-  times: Record<Who, number[]>,
-  firsts: { ms: number; hashingMs: number; serverMs: number; before: string[] }[],
-): Figure[] {
+function figures(size: number, times: Record<Who, number[]>, firsts: Record<PickWay, FirstByte[]>): Figure[] {
   const group = '9. Slow, far link';
   const rate = (who: Who) => mibPerSecond(size, median(times[who]));
   const capacity = rate('raw');
@@ -176,10 +211,6 @@ function figures(
   const link = `${SHAPE.rateMbit} Mbit/s, ${SHAPE.rttMs} ms RTT`;
   const sizeLabel = size >= GiB ? `${size / GiB} GiB` : `${size / MiB} MiB`;
   const capacityRef = { label: 'link capacity: raw POSTs, same path', value: capacity };
-  const ms = median(firsts.map((f) => f.ms));
-  const hashingMs = median(firsts.map((f) => f.hashingMs));
-  const serverMs = median(firsts.map((f) => f.serverMs));
-  const onTheLink = median(firsts.map((f) => (f.ms - f.hashingMs - f.serverMs) / SHAPE.rttMs));
   return [
     {
       id: 'link.capacity_vs_nominal',
@@ -219,19 +250,36 @@ function figures(
       reference: capacityRef,
       ratio: rate('uppy') / capacity,
     },
+    ...firstByteFigures(group, 'api', firsts.api),
+    ...firstByteFigures(group, 'element', firsts.element),
+  ];
+}
+
+/** The first-byte figures of one way of picking (ids `link.first_byte_rtt` and `…_link_rtt`, `element` suffixed). */
+function firstByteFigures(group: string, way: PickWay, firsts: FirstByte[]): Figure[] {
+  const ms = median(firsts.map((f) => f.ms));
+  const hashingMs = median(firsts.map((f) => f.hashingMs));
+  const serverMs = median(firsts.map((f) => f.serverMs));
+  const onTheLink = median(firsts.map((f) => (f.ms - f.hashingMs - f.serverMs) / SHAPE.rttMs));
+  const suffix = way === 'api' ? '' : '_element';
+  const how =
+    way === 'api'
+      ? 'uploader.upload() a second after createUploader'
+      : '<b2up-uploader>: picker opened, file chosen a second later';
+  return [
     {
-      id: 'link.first_byte_rtt',
+      id: `link.first_byte_rtt${suffix}`,
       group,
-      label: `pick → first part byte on the wire, RTT beyond local hashing (median of ${firsts.length})`,
+      label: `pick → first part byte on the wire, RTT beyond local hashing; ${how} (median of ${firsts.length})`,
       value: ms,
       unit: 'ms',
       reference: { label: 'local hashing alone (fingerprint + first part)', value: hashingMs },
       ratio: (ms - hashingMs) / SHAPE.rttMs,
       bar: { kind: 'max', value: 3 },
-      note: `ratio = (first byte − local hashing) / ${SHAPE.rttMs} ms; fresh connections each pick. Last pick: ${firsts.at(-1)?.before.join('; ')}`,
+      note: `ratio = (first byte − local hashing) / ${SHAPE.rttMs} ms; fresh connections each pick; picks ${firsts.map((f) => Math.round(f.ms)).join(', ')} ms. Last pick: ${firsts.at(-1)?.before.join('; ')}`,
     },
     {
-      id: 'link.first_byte_link_rtt',
+      id: `link.first_byte_link_rtt${suffix}`,
       group,
       label: 'the same, less the servers’ time on the start and the preflight: round trips on the link',
       value: serverMs,

@@ -46,6 +46,7 @@ export function createNodeUploader(options: NodeUploaderOptions): Uploader {
     get resumable() {
       return uploader.resumable;
     },
+    prepare: () => uploader.prepare(),
     close() {
       uploader.close();
       sender.close();

@@ -35,6 +35,13 @@ export interface Uploader {
   pending(): Promise<PendingUpload[]>;
   /** False when uploads can't resume after a reload (no IndexedDB, private mode, quota). */
   readonly resumable: boolean;
+  /**
+   * The user is about to pick files (opened the file picker, dragged files over the page): start a
+   * hash worker and ask the broker for what an upload needs first, so the pick waits for none of it
+   * on a far link. `<b2up-uploader>` calls it on those gestures. Cheap to call again; never fails
+   * (what fails is met, and retried, by the upload).
+   */
+  prepare(): void;
   /** Stops the hash workers. */
   close(): void;
 }
@@ -42,7 +49,8 @@ export interface Uploader {
 /**
  * An uploader is made when its page loads and used when the user picks a file, seconds later: so it
  * asks the broker for its config and the user as it is made. The first pick then waits for neither
- * (a failure is left for the upload to meet, and retry). Hash workers still start with the first upload.
+ * (a failure is left for the upload to meet, and retry). A page that never uploads starts no worker:
+ * hash workers start on `prepare()` (the user opened the picker) or with the first upload.
  */
 export function createUploader(options: UploaderOptions): Uploader {
   return buildUploader(options, {}, undefined, { warm: true });
@@ -87,7 +95,8 @@ export function buildUploader(
     return config;
   };
   let deps: UploadDeps | undefined;
-  // Workers and IndexedDB are touched on the first upload; without `warm`, the broker's config too.
+  // Workers and IndexedDB are touched on prepare() or the first upload; without `warm`, the broker's
+  // config too.
   const lazyDeps = (): UploadDeps => {
     hasher ??= createDefaultHasher();
     deps ??= {
@@ -146,6 +155,12 @@ export function buildUploader(
     },
     get resumable() {
       return resumeStore.persistent;
+    },
+    prepare() {
+      lazyDeps().hasher.warm?.();
+      void brokerConfig().catch(() => undefined);
+      // Any store: a large file's run needs the user before its start call.
+      void scope.get();
     },
     close() {
       hasher?.close();

@@ -32,6 +32,8 @@ export interface HashPool {
   sha1(blob: Blob, signal: AbortSignal | undefined): Promise<string>;
   sha1AndMd5(blob: Blob, signal: AbortSignal | undefined): Promise<{ sha1: string; md5: string }>;
   sha1Range(file: Blob, start: number, end: number, signal: AbortSignal | undefined): Promise<string>;
+  /** Starts one worker now if none is alive, so the first job finds its script loaded and started. */
+  warm(): void;
   close(): void;
 }
 
@@ -230,6 +232,14 @@ export function createHashPool(options: HashPoolOptions): HashPool {
         fileKeys.set(file, fileKey);
       }
       return enqueue(file, { range: { fileKey, start, end } }, signal).then((outcome) => outcome.sha1);
+    },
+    warm() {
+      if (closed || slots.length > 0) return;
+      try {
+        startSlot();
+      } catch {
+        // Refused (a Content-Security-Policy): the first job meets the same refusal and reports it.
+      }
     },
     close() {
       if (closed) return;

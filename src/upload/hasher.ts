@@ -7,7 +7,7 @@
  *   `Worker`.
  * Both read Blobs in `chunkSize` slices, so memory is bounded by chunk size, never by file size.
  * Nothing starts at import time (the package is `sideEffects: false`): workers, WASM and even the
- * hash-wasm module load on the first `sha1()` call.
+ * hash-wasm module load on the first `sha1()` call, or a worker on `warm()`.
  */
 import { type IncrementalSha1, type Sha1Result, sha1OfBlob, withMd5 } from './hasher-core.js';
 import { abortedError, HashError, isHashError } from './hasher-error.js';
@@ -34,6 +34,12 @@ export interface Hasher {
    * Same errors as `sha1`. Optional: without it small files go through the broker.
    */
   sha1AndMd5?(blob: Blob, options?: { signal?: AbortSignal }): Promise<{ sha1: string; md5: string }>;
+  /**
+   * Gets ready ahead of the first job, for when a file is about to be picked: a worker hasher starts
+   * one worker, whose script then loads while the user chooses. Never fails (a worker that can't
+   * start fails the first job as it would have). Optional.
+   */
+  warm?(): void;
   /** Stops the workers and rejects pending jobs with `closed`. Final: later calls reject too. */
   close(): void;
 }
@@ -85,7 +91,10 @@ export interface InlineHasherOptions {
   chunkSize?: number;
 }
 
-/** SHA-1 in a pool of Web Workers, started lazily on the first `sha1()` and stopped by `close()`. */
+/**
+ * SHA-1 in a pool of Web Workers, started lazily on the first `sha1()` (one on `warm()`) and stopped
+ * by `close()`.
+ */
 export function createWorkerHasher(options: WorkerHasherOptions = {}): Hasher {
   const size = positiveInteger('workers', options.workers ?? defaultWorkerCount());
   const chunkSize = positiveInteger('chunkSize', options.chunkSize ?? DEFAULT_CHUNK_SIZE);
@@ -100,6 +109,8 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Hasher {
   let inline: Hasher | undefined;
   let workersAnswered = false;
   let closed = false;
+  const poolOf = () =>
+    (pool ??= createHashPool({ size, chunkSize, wholeReadMaxSize, startWorker: startHashWorker }));
 
   const hash = <T>(
     inPool: (pool: HashPool) => Promise<T>,
@@ -107,8 +118,7 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Hasher {
   ): Promise<T> => {
     if (closed) return Promise.reject(new HashError('closed', 'The hasher was closed'));
     if (inline) return inThread(inline);
-    pool ??= createHashPool({ size, chunkSize, wholeReadMaxSize, startWorker: startHashWorker });
-    return inPool(pool).then(
+    return inPool(poolOf()).then(
       (digests) => {
         workersAnswered = true;
         return digests;
@@ -145,6 +155,9 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Hasher {
         (pool) => pool.sha1AndMd5(blob, signal),
         (hasher) => hasher.sha1AndMd5!(blob, { signal }),
       );
+    },
+    warm() {
+      if (!closed && !inline) poolOf().warm();
     },
     close() {
       closed = true;

@@ -68,8 +68,8 @@ describe('uploader options', () => {
 describe('createUploader', () => {
   afterEach(() => vi.unstubAllGlobals());
 
-  it('asks for the config and the user as it is made, and the first upload asks again for neither', async () => {
-    const asked: string[] = [];
+  /** A broker over `fetch` that answers config and whoami, and refuses the rest; paths asked go to `asked`. */
+  const stubBroker = (asked: string[]) =>
     vi.stubGlobal('fetch', async (input: Request | string) => {
       const url = new URL(typeof input === 'string' ? input : input.url);
       asked.push(url.pathname);
@@ -91,6 +91,26 @@ describe('createUploader', () => {
         headers: { 'content-type': 'application/json' },
       });
     });
+
+  it('prepare() starts the hasher and asks for the user ahead of a pick, once; being made starts no hasher', async () => {
+    const asked: string[] = [];
+    stubBroker(asked);
+    const warm = vi.fn();
+    const hasher = { sha1: async () => '0'.repeat(40), warm, close() {} };
+    // Uploads remembered in this page only: the user is not asked for as the uploader is made.
+    const uploader = createUploader({ broker: 'http://127.0.0.1:9/b2up', resume: false, hasher });
+    await vi.waitFor(() => expect(asked).toEqual(['/b2up/config']));
+    expect(warm).not.toHaveBeenCalled();
+    uploader.prepare();
+    uploader.prepare();
+    expect(warm).toHaveBeenCalled();
+    await vi.waitFor(() => expect([...asked].sort()).toEqual(['/b2up/config', '/b2up/whoami']));
+    uploader.close();
+  });
+
+  it('asks for the config and the user as it is made, and the first upload asks again for neither', async () => {
+    const asked: string[] = [];
+    stubBroker(asked);
     const uploader = createUploader({
       broker: 'http://127.0.0.1:9/b2up',
       resume: { ...createMemoryResumeStore(), persistent: true },

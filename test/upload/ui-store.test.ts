@@ -35,7 +35,13 @@ function fakeUpload() {
     snapshot = { ...snapshot, ...change };
     for (const listener of listeners) listener(snapshot);
   };
-  const uploader: Uploader = { upload: () => upload, pending: async () => [], resumable: true, close() {} };
+  const uploader: Uploader = {
+    upload: () => upload,
+    pending: async () => [],
+    resumable: true,
+    prepare() {},
+    close() {},
+  };
   return { upload, uploader, emit };
 }
 

@@ -44,13 +44,19 @@ export function createUploaderElementClass() {
     #input = el('input', { type: 'file', hidden: '', tabindex: '-1' });
     #folderInput = el('input', { type: 'file', hidden: '', tabindex: '-1', webkitdirectory: '' });
     #repickInput = el('input', { type: 'file', hidden: '', tabindex: '-1' });
-    #folderButton = button('Choose a folder', () => this.#folderInput.click());
+    #folderButton = button('Choose a folder', () => {
+      this.#prepare();
+      this.#folderInput.click();
+    });
     #summary = createSummary();
     #list = el('ul', { class: 'rows', part: 'list', 'aria-label': 'Uploads' });
     #live = el('div', { class: 'sr-only', role: 'status', 'aria-live': 'polite' });
     #pending = createPendingList({
       // Re-picked files find their upload by fingerprint, so the entry itself needn't be kept.
-      pick: () => this.#repickInput.click(),
+      pick: () => {
+        this.#prepare();
+        this.#repickInput.click();
+      },
       reopen: (entry) => void this.#reopen(entry),
       hasHandle: async (entry) => (await this.#handles.find(entry)) !== undefined,
     });
@@ -76,6 +82,8 @@ export function createUploaderElementClass() {
         event.preventDefault();
         void this.#openPicker();
       });
+      // Once as files come over the zone (dragover repeats every few milliseconds).
+      this.#zone.addEventListener('dragenter', () => this.#prepare());
       this.#zone.addEventListener('dragover', (event) => {
         event.preventDefault();
         this.#zone.classList.add('over');
@@ -167,7 +175,18 @@ export function createUploaderElementClass() {
       if (wasSubscribed || this.isConnected) this.connectedCallback();
     }
 
+    /**
+     * The user is choosing files: the hash worker starts and broker answers come while the picker
+     * is open (seconds, against the round trips they cost a far link after the pick). Older custom
+     * Uploaders may lack it.
+     */
+    #prepare() {
+      const { uploader } = this.store;
+      if (typeof uploader.prepare === 'function') uploader.prepare();
+    }
+
     async #openPicker() {
+      this.#prepare();
       const show = (window as unknown as { showOpenFilePicker?: ShowOpenFilePicker }).showOpenFilePicker;
       if (!this.hasAttribute('file-handles') || !show) {
         this.#input.click();
