@@ -466,4 +466,37 @@ test.describe('worker hasher', () => {
     expect(fallback).toMatchObject({ ok: true, value: 'a9993e364706816aba3e25717850c26c9cd0d89d' });
     expect(strict).toMatchObject({ ok: false, error: { name: 'HashError', code: 'worker_failed' } });
   });
+
+  test('a Blob of up to 64 KiB (a fingerprint) is hashed in the page by WebCrypto, with no worker; more goes to one', async ({
+    page,
+  }) => {
+    const workers = recordHashWorkers(page);
+    const head = 64 * 1024;
+    const outcome = await page.evaluate(
+      async ({ seed, size, head }) => {
+        const { hasher, deterministicFile, settle } = window.b2upTest;
+        const file = deterministicFile(seed, size);
+        const pool = hasher.createWorkerHasher({ workers: 1 });
+        const inPage = await pool.sha1(file.slice(0, head));
+        const stopped = new AbortController();
+        stopped.abort();
+        const aborted = await settle(pool.sha1(file.slice(0, head), { signal: stopped.signal }));
+        pool.close();
+        const closed = await settle(pool.sha1(file.slice(0, head)));
+        // Another pool for the bigger Blob: had the first one started a worker, two would be counted.
+        const other = hasher.createWorkerHasher({ workers: 1 });
+        const beyond = await other.sha1(file.slice(0, head + 1));
+        other.close();
+        return { inPage, aborted, beyond, closed };
+      },
+      { seed: SEED, size: FILE_SIZE, head },
+    );
+    expect(outcome.inPage).toBe(nodeSha1(SEED, FILE_SIZE, 0, head));
+    expect(outcome.aborted).toMatchObject({ ok: false, error: { name: 'HashError', code: 'aborted' } });
+    expect(outcome.beyond).toBe(nodeSha1(SEED, FILE_SIZE, 0, head + 1));
+    expect(outcome.closed).toMatchObject({ ok: false, error: { name: 'HashError', code: 'closed' } });
+    // Only the Blob one byte past 64 KiB started a worker.
+    await expect.poll(() => workers.closed).toBe(1);
+    expect(workers.started).toBe(1);
+  });
 });

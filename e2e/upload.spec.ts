@@ -11,6 +11,7 @@ import {
   deterministicSha1,
   expect,
   finished,
+  MIN_PART,
   MiB,
   partBytesReceived,
   requests,
@@ -133,4 +134,29 @@ test('after a reload a remembered FileSystemFileHandle re-opens the file and the
   expect(resumed.resumed).toBe(true);
   expect(await storedSha1(stack, resumed.result!.fileId)).toBe(deterministicSha1(13, size));
   expect(partBytesReceived(stack)).toBeLessThanOrEqual(size + 1024 * 1024);
+});
+
+test("a large file's start call goes out before the hash worker's script has loaded", async ({
+  page,
+  openStack,
+  stack,
+  filesDir,
+}) => {
+  const file = await writeFileOnDisk(join(filesDir, 'early-start.bin'), 13, 3 * MIN_PART + 11);
+  await openStack();
+  let startSent!: () => void;
+  const startCall = new Promise<void>((resolve) => (startSent = resolve));
+  page.on('request', (request) => {
+    if (request.method() === 'POST' && new URL(request.url()).pathname.endsWith('/uploads')) startSent();
+  });
+  // The file's fingerprint needs no worker: an upload whose start waited for one never finishes here.
+  await page.route('**/*hash-worker*', async (route) => {
+    await startCall;
+    await route.continue();
+  });
+  await page.setInputFiles('#file-input', file.path);
+  const result = await finished(page, await startPicked(page, { partSize: MIN_PART }));
+  expect(result.error).toBeUndefined();
+  expect(result.state).toBe('done');
+  expect(await storedSha1(stack, result.result!.fileId)).toBe(file.sha1);
 });

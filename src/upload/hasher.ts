@@ -2,14 +2,21 @@
  * The `Hasher` port: how the upload engine gets the SHA-1 of a part (B2 verifies every part
  * against the `X-Bz-Content-Sha1` we send). Two implementations:
  * - `createWorkerHasher`: a lazily started pool of Web Workers (the browser default; the rule is
- *   never hash on the main thread);
+ *   never hash on the main thread: only a digest of at most 64 KiB, asynchronous, is WebCrypto's
+ *   from the page);
  * - `createInlineHasher`: hash-wasm in the calling thread, for Node (the CLI) and browsers without
  *   `Worker`.
  * Both read Blobs in `chunkSize` slices, so memory is bounded by chunk size, never by file size.
  * Nothing starts at import time (the package is `sideEffects: false`): workers, WASM and even the
  * hash-wasm module load on the first `sha1()` call, or a worker on `warm()`.
  */
-import { type IncrementalSha1, type Sha1Result, sha1OfBlob, withMd5 } from './hasher-core.js';
+import {
+  type IncrementalSha1,
+  type Sha1Result,
+  sha1OfBlob,
+  sha1WithWebCrypto,
+  withMd5,
+} from './hasher-core.js';
 import { abortedError, HashError, isHashError } from './hasher-error.js';
 import { createHashPool, type HashPool } from './hasher-pool.js';
 
@@ -69,6 +76,15 @@ export const DEFAULT_CHUNK_SIZE = 2 * 1024 * 1024;
  */
 export const DEFAULT_WHOLE_READ_MAX_SIZE = 32 * 1024 * 1024;
 
+/**
+ * `sha1(blob)` of Blobs up to this size (a file's fingerprint, its first 64 KiB) is WebCrypto's in
+ * the page, not a worker's: the digest is asynchronous and this small, so the page stays free,
+ * while asking a worker would make a first pick wait for a worker to start, its script fetched
+ * over the network first (a round trip on a far link, docs/performance.md). Not with
+ * `inThreadFallback: false`, nor where WebCrypto has no SHA-1 (then the workers hash it).
+ */
+export const IN_PAGE_MAX_SIZE = 64 * 1024;
+
 export interface WorkerHasherOptions {
   /** Workers in the pool. Default: `min(4, navigator.hardwareConcurrency)` (at least 1). */
   workers?: number;
@@ -81,7 +97,8 @@ export interface WorkerHasherOptions {
   wholeReadMaxSize?: number;
   /**
    * When no worker can start (e.g. a Content-Security-Policy refuses the worker script), hash in
-   * this thread instead of failing with `worker_failed`. Default true.
+   * this thread instead of failing with `worker_failed`. Default true. False also keeps Blobs up to
+   * `IN_PAGE_MAX_SIZE` in the workers.
    */
   inThreadFallback?: boolean;
 }
@@ -137,12 +154,27 @@ export function createWorkerHasher(options: WorkerHasherOptions = {}): Hasher {
     );
   };
 
+  const inWorkers = (blob: Blob, signal: AbortSignal | undefined) =>
+    hash(
+      (pool) => pool.sha1(blob, signal),
+      (hasher) => hasher.sha1(blob, { signal }),
+    );
+
+  const inPage = async (blob: Blob, signal: AbortSignal | undefined): Promise<string> => {
+    const outcome = await sha1WithWebCrypto(blob, () => closed || (signal?.aborted ?? false));
+    if (!outcome) return inWorkers(blob, signal);
+    if (outcome.ok) return outcome.sha1;
+    if (closed) throw new HashError('closed', 'The hasher was closed');
+    if (outcome.code === 'aborted') throw abortedError(signal);
+    throw new HashError(outcome.code, outcome.message);
+  };
+
   return {
     sha1(blob, { signal } = {}) {
-      return hash(
-        (pool) => pool.sha1(blob, signal),
-        (hasher) => hasher.sha1(blob, { signal }),
-      );
+      if (closed || options.inThreadFallback === false || blob.size > IN_PAGE_MAX_SIZE) {
+        return inWorkers(blob, signal);
+      }
+      return rejectOnAbort(inPage(blob, signal), signal);
     },
     sha1Range(file, start, end, { signal } = {}) {
       return hash(
