@@ -6,7 +6,7 @@ import { createDefaultHasher } from './hasher.js';
 import { createHttpBrokerClient } from './http-broker.js';
 import { fileKey, runLargeUpload } from './large-upload.js';
 import { type RetryTiming, resolveUploaderOptions, type UploaderOptions } from './options.js';
-import { createIndexedDbResumeStore, createMemoryResumeStore } from './resume-store.js';
+import { createIndexedDbResumeStore, createMemoryResumeStore, type ResumeStore } from './resume-store.js';
 import { brokerScope, scopeResumeStore } from './scoped-resume-store.js';
 import { runSmallUpload } from './small-upload.js';
 import { browserTabLock } from './tab-lock.js';
@@ -73,14 +73,13 @@ export function buildUploader(
       ? createHttpBrokerClient(resolved.broker, { retries: settings.retry.maxAttempts - 1 })
       : resolved.broker;
   const scope = brokerScope(broker);
-  const resumeStore = scopeResumeStore(
+  const resumeStore =
     resolved.resume === false
-      ? createMemoryResumeStore()
-      : resolved.resume === true
-        ? createIndexedDbResumeStore()
-        : resolved.resume,
-    scope.get,
-  );
+      ? emptyUntilStored(scopeResumeStore(createMemoryResumeStore(), scope.get))
+      : scopeResumeStore(
+          resolved.resume === true ? createIndexedDbResumeStore() : resolved.resume,
+          scope.get,
+        );
   let hasher = resolved.hasher;
   let config: Promise<BrokerConfig> | undefined;
   let known: BrokerConfig | undefined;
@@ -165,5 +164,27 @@ export function buildUploader(
     close() {
       hasher?.close();
     },
+  };
+}
+
+/**
+ * A store only this uploader writes (`resume: false`: this page's memory). Until it has stored a
+ * record, looking one up finds none without asking the store, which would first wait for the user
+ * who scopes records: that answer, a round trip, is then no longer waited for before a first
+ * upload's start call (the record written after it still waits for it).
+ */
+function emptyUntilStored(store: ResumeStore): ResumeStore {
+  let stored = false;
+  return {
+    get persistent() {
+      return store.persistent;
+    },
+    get: (key) => (stored ? store.get(key) : Promise.resolve(undefined)),
+    set(record) {
+      stored = true;
+      return store.set(record);
+    },
+    delete: (key) => store.delete(key),
+    list: () => store.list(),
   };
 }

@@ -356,6 +356,24 @@ describe('upload engine', () => {
     expect(events.filter((e) => e.endsWith('asked')).sort()).toEqual(['config asked', 'whoami asked']);
   });
 
+  it("with resume: false, a first upload's start call doesn't wait for whoami", async () => {
+    const fake = createFakeB2();
+    let answerWhoami!: () => void;
+    const whoamiHeld = new Promise<void>((resolve) => (answerWhoami = resolve));
+    fake.broker.whoami = async () => (await whoamiHeld, { user: 'alice' });
+    const starts: string[] = [];
+    const { start } = fake.broker;
+    fake.broker.start = (request, signal) => (starts.push(request.name), start(request, signal));
+    const uploader = engineOn(fake, { resume: false });
+    const bytes = randomBytes(9000);
+    const upload = uploader.upload(file(bytes));
+    // whoami is held: a start call that waited for it would never be made.
+    await vi.waitFor(() => expect(starts).toEqual(['movie.bin']));
+    answerWhoami();
+    const result = await upload.done;
+    expect(fake.assembled(result.fileId).equals(bytes)).toBe(true);
+  });
+
   it('a pause while part URLs are on their way is a pause, not a failure', async () => {
     const { fake, uploader } = setup(createFakeB2({}, { targetsAtStart: false }));
     const release = fake.holdTargets();
