@@ -160,3 +160,49 @@ test("a large file's start call goes out before the hash worker's script has loa
   expect(result.state).toBe('done');
   expect(await storedSha1(stack, result.result!.fileId)).toBe(file.sha1);
 });
+
+test("a large upload opens a connection to B2's upload host while its first part still hashes", async ({
+  page,
+  openStack,
+  stack,
+  filesDir,
+}) => {
+  const file = await writeFileOnDisk(join(filesDir, 'preconnect.bin'), 14, 3 * MIN_PART + 17);
+  await page.addInitScript(() => {
+    const hints: string[] = [];
+    new MutationObserver((changes) => {
+      for (const change of changes) {
+        for (const node of change.addedNodes) {
+          if (node instanceof HTMLLinkElement && node.rel === 'preconnect') {
+            hints.push(`${node.href} ${node.crossOrigin ?? ''}`);
+          }
+        }
+      }
+    }).observe(document, { childList: true, subtree: true });
+    Object.assign(window, { preconnectHints: hints });
+  });
+  await openStack();
+  const hints = () =>
+    page.evaluate(() => (window as unknown as { preconnectHints: string[] }).preconnectHints);
+  const partHosts: string[] = [];
+  page.on('request', (request) => {
+    if (request.url().includes('b2_upload_part')) partHosts.push(`${new URL(request.url()).origin}/`);
+  });
+  // Parts are hashed in the worker: its script is held until the hint is in the page, so a hint
+  // given only once the first part was hashed (or sent) never comes.
+  let hinted!: () => void;
+  const hint = new Promise<void>((resolve) => (hinted = resolve));
+  await page.route('**/*hash-worker*', async (route) => {
+    await hint;
+    await route.continue();
+  });
+  await page.setInputFiles('#file-input', file.path);
+  const id = await startPicked(page, { partSize: MIN_PART });
+  await expect.poll(hints).toHaveLength(1);
+  hinted();
+  const result = await finished(page, id);
+  expect(result.state).toBe('done');
+  expect(await storedSha1(stack, result.result!.fileId)).toBe(file.sha1);
+  // One hint, for the host the parts went to, for requests without credentials.
+  expect(await hints()).toEqual([`${partHosts[0]} anonymous`]);
+});

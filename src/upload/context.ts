@@ -5,6 +5,7 @@ import { type BrokerClient, type BrokerConfig, isBrokerError } from './broker-cl
 import type { Connectivity } from './gates.js';
 import type { Hasher } from './hasher.js';
 import type { RunSettings } from './options.js';
+import type { Preconnect } from './preconnect.js';
 import type { ResumeStore } from './resume-store.js';
 import type { RunEvent } from './run-status.js';
 import type { TabLock } from './tab-lock.js';
@@ -27,6 +28,8 @@ export interface UploadDeps {
   connectivity: Connectivity;
   tabLock: TabLock;
   now: () => number;
+  /** Opens a connection to a part URL's host ahead of its first part (browsers); optional. */
+  preconnect?: Preconnect | undefined;
 }
 
 export type { RunSettings } from './options.js';

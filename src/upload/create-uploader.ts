@@ -2,6 +2,7 @@ import { sleep } from '../b2/retry.js';
 import type { BrokerConfig } from './broker-client.js';
 import { brokerCall, type RunContext, type UploadDeps } from './context.js';
 import { browserConnectivity } from './gates.js';
+import { browserPreconnect } from './preconnect.js';
 import { createDefaultHasher } from './hasher.js';
 import { createHttpBrokerClient } from './http-broker.js';
 import { fileKey, runLargeUpload } from './large-upload.js';
@@ -107,6 +108,7 @@ export function buildUploader(
       connectivity: browserConnectivity(),
       tabLock: browserTabLock(),
       now: Date.now,
+      preconnect: browserPreconnect(),
       ...overrides,
     };
     return deps;

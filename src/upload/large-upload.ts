@@ -244,6 +244,9 @@ async function start(context: RunContext, key: string): Promise<Prepared> {
       signal,
     ),
   );
+  // B2's upload host is known now, while the first part may still be hashing and the record is
+  // still to be written: its connection opens meanwhile.
+  if (started.targets?.[0]) deps.preconnect?.(started.targets[0].uploadUrl);
   const plan = partPlan(file.size, started.partSize);
   const now = deps.now();
   const record: ResumeRecord = {
