@@ -76,7 +76,7 @@ export function buildUploader(
   const scope = brokerScope(broker);
   const resumeStore =
     resolved.resume === false
-      ? emptyUntilStored(scopeResumeStore(createMemoryResumeStore(), scope.get))
+      ? writtenBehind(scopeResumeStore(createMemoryResumeStore(), scope.get))
       : scopeResumeStore(
           resolved.resume === true ? createIndexedDbResumeStore() : resolved.resume,
           scope.get,
@@ -126,8 +126,9 @@ export function buildUploader(
     // hashed: the waits overlap. Until the config says which files are small, any file may be
     // large; a small file never reads its head's hash.
     const large = known === undefined || context.file.size >= known.smallFileMaxSize;
-    // A large file's run asks for the user (to scope its record) whether or not it is remembered.
-    if (known !== undefined && large) void scope.get();
+    // A large file's run asks for the user (to scope its record) whether or not it is remembered;
+    // with `resume: false` not now, but when the record is written (behind, after the start call).
+    if (known !== undefined && large && resolved.resume !== false) void scope.get();
     else if (large) askUser();
     const early = large ? fileKey(context) : undefined;
     early?.catch(() => undefined);
@@ -170,23 +171,24 @@ export function buildUploader(
 }
 
 /**
- * A store only this uploader writes (`resume: false`: this page's memory). Until it has stored a
- * record, looking one up finds none without asking the store, which would first wait for the user
- * who scopes records: that answer, a round trip, is then no longer waited for before a first
- * upload's start call (the record written after it still waits for it).
+ * A store only this uploader writes (`resume: false`: this page's memory, which can't fail). A write
+ * returns at once and is done in the background, in order, before any later read: it waits for the
+ * user who scopes records, and so nothing waits for that answer (a round trip) on its way to a first
+ * part. Before any write, a lookup finds nothing without asking.
  */
-function emptyUntilStored(store: ResumeStore): ResumeStore {
-  let stored = false;
+function writtenBehind(store: ResumeStore): ResumeStore {
+  let writes: Promise<void> | undefined;
+  const written = () => writes ?? Promise.resolve();
   return {
     get persistent() {
       return store.persistent;
     },
-    get: (key) => (stored ? store.get(key) : Promise.resolve(undefined)),
+    get: (key) => (writes ? written().then(() => store.get(key)) : Promise.resolve(undefined)),
     set(record) {
-      stored = true;
-      return store.set(record);
+      writes = written().then(() => store.set(record));
+      return Promise.resolve();
     },
-    delete: (key) => store.delete(key),
-    list: () => store.list(),
+    delete: (key) => written().then(() => store.delete(key)),
+    list: () => written().then(() => store.list()),
   };
 }

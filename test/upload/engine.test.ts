@@ -356,20 +356,27 @@ describe('upload engine', () => {
     expect(events.filter((e) => e.endsWith('asked')).sort()).toEqual(['config asked', 'whoami asked']);
   });
 
-  it("with resume: false, a first upload's start call doesn't wait for whoami", async () => {
+  it("with resume: false, a first upload's start call neither waits for whoami nor shares the link with it", async () => {
     const fake = createFakeB2();
+    const events: string[] = [];
     let answerWhoami!: () => void;
     const whoamiHeld = new Promise<void>((resolve) => (answerWhoami = resolve));
-    fake.broker.whoami = async () => (await whoamiHeld, { user: 'alice' });
-    const starts: string[] = [];
+    fake.broker.whoami = async () => (events.push('whoami asked'), await whoamiHeld, { user: 'alice' });
     const { start } = fake.broker;
-    fake.broker.start = (request, signal) => (starts.push(request.name), start(request, signal));
+    fake.broker.start = (request, signal) => (events.push('start'), start(request, signal));
     const uploader = engineOn(fake, { resume: false });
+    // A small file first: the config is known, as it is a second after createUploader.
+    await uploader.upload(file(randomBytes(100), 'small.bin')).done;
     const bytes = randomBytes(9000);
-    const upload = uploader.upload(file(bytes));
-    // whoami is held: a start call that waited for it would never be made.
-    await vi.waitFor(() => expect(starts).toEqual(['movie.bin']));
+    const release = fake.holdSends();
+    const upload = uploader.upload(file(bytes, 'half.bin'));
+    // whoami is held: a start call that waited for it would never be made. It is asked for only
+    // once the start call is out (for the record, written behind).
+    await vi.waitFor(() => expect(events).toEqual(['start', 'whoami asked']));
     answerWhoami();
+    // The record is kept under the user: the running upload is listed for resuming in this page.
+    expect(await uploader.pending()).toMatchObject([{ name: 'half.bin', size: 9000 }]);
+    release();
     const result = await upload.done;
     expect(fake.assembled(result.fileId).equals(bytes)).toBe(true);
   });
