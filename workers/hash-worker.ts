@@ -50,9 +50,10 @@ export interface HashWorkerApi {
 }
 
 function createHashWorker(): HashWorkerApi {
-  // One WASM instance per worker, started on the first job and re-initialised between jobs:
-  // instantiating hash-wasm per job would cost a WASM instantiate for every part.
-  let hasher: Promise<IHasher> | undefined;
+  // One WASM instance of each hash per worker, started on the first job that needs it and
+  // re-initialised between jobs: instantiating hash-wasm per job would cost a WASM instantiate for
+  // every part.
+  let sha1Hasher: Promise<IHasher> | undefined;
   let md5Hasher: Promise<IHasher> | undefined;
   const abortedJobs = new Set<number>();
   const liveJobs = new Set<number>();
@@ -63,129 +64,107 @@ function createHashWorker(): HashWorkerApi {
   const chunkScratch: ReadBuffer = {};
   let open: SequentialReader | undefined;
 
-  async function wasm(): Promise<IHasher | Sha1Result> {
+  /** A started hash-wasm instance, or the failure to report (the next job tries again). */
+  async function wasm(which: 'sha1' | 'md5'): Promise<IHasher | Sha1Result> {
     try {
-      hasher ??= createSHA1();
-      return await hasher;
+      if (which === 'sha1') return await (sha1Hasher ??= createSHA1());
+      return await (md5Hasher ??= createMD5());
     } catch (error) {
-      hasher = undefined;
+      if (which === 'sha1') sha1Hasher = undefined;
+      else md5Hasher = undefined;
       return { ok: false, code: 'wasm_failed', message: `hash-wasm could not start: ${String(error)}` };
     }
   }
 
-  async function runBoth(
+  /** Runs `work` after the jobs before it, unless aborted first, and forgets the job after. */
+  function enqueue(
     jobId: number,
+    work: (isAborted: () => boolean) => Promise<Sha1Result>,
+  ): Promise<Sha1Result> {
+    liveJobs.add(jobId);
+    const isAborted = () => abortedJobs.has(jobId);
+    const result = previous.then(async () => {
+      try {
+        if (isAborted()) return { ok: false, code: 'aborted', message: 'Hashing was aborted' } as const;
+        return await work(isAborted);
+      } finally {
+        liveJobs.delete(jobId);
+        abortedJobs.delete(jobId);
+      }
+    });
+    previous = result.catch(() => undefined);
+    return result;
+  }
+
+  async function sha1(blob: Blob, chunkSize: number, wholeReadMaxSize: number, isAborted: () => boolean) {
+    if (blob.size <= wholeReadMaxSize) {
+      const native = await sha1WithWebCrypto(blob, isAborted, scratch);
+      if (native) return native;
+    }
+    const instance = await wasm('sha1');
+    if (!('init' in instance)) return instance;
+    return (
+      (await sha1OfStream(instance, blob, chunkSize, isAborted, chunkScratch)) ??
+      (await sha1OfBlob(instance, blob, chunkSize, isAborted))
+    );
+  }
+
+  async function sha1AndMd5(
     blob: Blob,
     chunkSize: number,
     wholeReadMaxSize: number,
+    isAborted: () => boolean,
   ): Promise<Sha1Result> {
-    try {
-      const isAborted = () => abortedJobs.has(jobId);
-      if (isAborted()) return { ok: false, code: 'aborted', message: 'Hashing was aborted' };
-      const instance = await wasm();
-      if (!('init' in instance)) return instance;
-      let md5: IHasher;
-      try {
-        md5Hasher ??= createMD5();
-        md5 = await md5Hasher;
-      } catch (error) {
-        md5Hasher = undefined;
-        return { ok: false, code: 'wasm_failed', message: `hash-wasm could not start: ${String(error)}` };
-      }
-      if (blob.size <= wholeReadMaxSize) {
-        const native = await sha1WithWebCrypto(blob, isAborted, scratch, md5);
-        if (native) return native;
-      }
-      const both = withMd5(instance, md5);
-      const result =
-        (await sha1OfStream(both, blob, chunkSize, isAborted, chunkScratch)) ??
-        (await sha1OfBlob(both, blob, chunkSize, isAborted));
-      return result.ok ? { ...result, md5: both.md5() } : result;
-    } finally {
-      liveJobs.delete(jobId);
-      abortedJobs.delete(jobId);
+    const instance = await wasm('sha1');
+    if (!('init' in instance)) return instance;
+    const md5 = await wasm('md5');
+    if (!('init' in md5)) return md5;
+    if (blob.size <= wholeReadMaxSize) {
+      const native = await sha1WithWebCrypto(blob, isAborted, scratch, md5);
+      if (native) return native;
     }
+    const both = withMd5(instance, md5);
+    const result =
+      (await sha1OfStream(both, blob, chunkSize, isAborted, chunkScratch)) ??
+      (await sha1OfBlob(both, blob, chunkSize, isAborted));
+    return result.ok ? { ...result, md5: both.md5() } : result;
   }
 
-  async function runRange(
-    jobId: number,
+  async function sha1Range(
     file: Blob,
     fileKey: number,
     start: number,
     end: number,
     chunkSize: number,
+    isAborted: () => boolean,
   ): Promise<Sha1Result> {
-    try {
-      const isAborted = () => abortedJobs.has(jobId);
-      if (isAborted()) return { ok: false, code: 'aborted', message: 'Hashing was aborted' };
-      const instance = await wasm();
-      if (!('init' in instance)) return instance;
-      const ranged = await sha1OfRange(
-        instance,
-        file,
-        fileKey,
-        start,
-        end,
-        chunkSize,
-        isAborted,
-        chunkScratch,
-        open,
-      );
-      if (ranged) {
-        open = ranged.open;
-        return ranged.result;
-      }
-      return await sha1OfBlob(instance, file.slice(start, end), chunkSize, isAborted);
-    } finally {
-      liveJobs.delete(jobId);
-      abortedJobs.delete(jobId);
+    const instance = await wasm('sha1');
+    if (!('init' in instance)) return instance;
+    const ranged = await sha1OfRange(
+      instance,
+      file,
+      fileKey,
+      start,
+      end,
+      chunkSize,
+      isAborted,
+      chunkScratch,
+      open,
+    );
+    if (ranged) {
+      open = ranged.open;
+      return ranged.result;
     }
-  }
-
-  async function run(
-    jobId: number,
-    blob: Blob,
-    chunkSize: number,
-    wholeReadMaxSize: number,
-  ): Promise<Sha1Result> {
-    try {
-      if (abortedJobs.has(jobId)) return { ok: false, code: 'aborted', message: 'Hashing was aborted' };
-      if (blob.size <= wholeReadMaxSize) {
-        const native = await sha1WithWebCrypto(blob, () => abortedJobs.has(jobId), scratch);
-        if (native) return native;
-      }
-      const instance = await wasm();
-      if (!('init' in instance)) return instance;
-      const isAborted = () => abortedJobs.has(jobId);
-      return (
-        (await sha1OfStream(instance, blob, chunkSize, isAborted, chunkScratch)) ??
-        (await sha1OfBlob(instance, blob, chunkSize, isAborted))
-      );
-    } finally {
-      liveJobs.delete(jobId);
-      abortedJobs.delete(jobId);
-    }
+    return await sha1OfBlob(instance, file.slice(start, end), chunkSize, isAborted);
   }
 
   return {
-    sha1(jobId, blob, chunkSize, wholeReadMaxSize = 0) {
-      liveJobs.add(jobId);
-      const result = previous.then(() => run(jobId, blob, chunkSize, wholeReadMaxSize));
-      previous = result.catch(() => undefined);
-      return result;
-    },
-    sha1Range(jobId, file, fileKey, start, end, chunkSize) {
-      liveJobs.add(jobId);
-      const result = previous.then(() => runRange(jobId, file, fileKey, start, end, chunkSize));
-      previous = result.catch(() => undefined);
-      return result;
-    },
-    sha1AndMd5(jobId, blob, chunkSize, wholeReadMaxSize = 0) {
-      liveJobs.add(jobId);
-      const result = previous.then(() => runBoth(jobId, blob, chunkSize, wholeReadMaxSize));
-      previous = result.catch(() => undefined);
-      return result;
-    },
+    sha1: (jobId, blob, chunkSize, wholeReadMaxSize = 0) =>
+      enqueue(jobId, (isAborted) => sha1(blob, chunkSize, wholeReadMaxSize, isAborted)),
+    sha1Range: (jobId, file, fileKey, start, end, chunkSize) =>
+      enqueue(jobId, (isAborted) => sha1Range(file, fileKey, start, end, chunkSize, isAborted)),
+    sha1AndMd5: (jobId, blob, chunkSize, wholeReadMaxSize = 0) =>
+      enqueue(jobId, (isAborted) => sha1AndMd5(blob, chunkSize, wholeReadMaxSize, isAborted)),
     abort(jobId) {
       // Only remember aborts of jobs still here, so a late abort cannot leak an id forever.
       if (liveJobs.has(jobId)) abortedJobs.add(jobId);
